@@ -1,0 +1,17 @@
+"""framesieve: pick the frames worth labeling from production inference, fast."""
+
+from framesieve._core import (
+    FramesieveError,
+    InvalidInputError,
+    InvalidTypeError,
+    LimiterConnectionError,
+    __version__,
+)
+
+__all__ = [
+    "FramesieveError",
+    "InvalidInputError",
+    "InvalidTypeError",
+    "LimiterConnectionError",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+//! The image core (pure Rust, no pyo3).

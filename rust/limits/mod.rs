@@ -1,0 +1,1 @@
+//! The limits core (pure Rust, no pyo3).

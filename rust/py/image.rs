@@ -1,0 +1,7 @@
+//! PyO3 wrappers of the `image` core.
+
+use pyo3::prelude::*;
+
+pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Thin PyO3 wrappers, one file per domain: convert types, map errors, and
+//! release the GIL (`py.detach`) around real work.
+
+pub mod errors;
+pub mod image;
+pub mod limits;
+pub mod sampling;

@@ -1,0 +1,7 @@
+//! PyO3 wrappers of the `sampling` core.
+
+use pyo3::prelude::*;
+
+pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! The sampling core (pure Rust, no pyo3).
