@@ -175,6 +175,19 @@ RULES: list[tuple[tuple[str | int, ...], Any, str, str]] = [
     ((S, 0, "traffic_percentage"), math.nan, f"{S}[0].traffic_percentage", "must be a finite number"),
     ((S, 0, "traffic_percentage"), math.inf, f"{S}[0].traffic_percentage", "must be a finite number"),
     ((S, 0, "traffic_percentage"), [0.5], f"{S}[0].traffic_percentage", "must be a number"),
+    ((S, 0, "traffic_percentage"), 10**400, f"{S}[0].traffic_percentage", "got an integer of 1329 bits"),
+    (
+        (S, 0, "limits"),
+        [{"type": "daily", "value": 2**53 + 1}],
+        f"{S}[0].limits[0].value",
+        "must be at most 2**53 = 9007199254740992, got 9007199254740993",
+    ),
+    (
+        (S, 0, "limits"),
+        [{"type": "daily", "value": 1e300}],
+        f"{S}[0].limits[0].value",
+        "must be at most 2**53",
+    ),
     # close_to_threshold
     ((S, 1, "threshold"), DELETE, f"{S}[1].threshold", "is required"),
     ((S, 1, "threshold"), 1.01, f"{S}[1].threshold", "must be within [0, 1], got 1.01"),
@@ -570,6 +583,7 @@ def test_dict_source_is_not_modified() -> None:
         (None, "got NoneType"),
         (["enabled", True], "got list"),
         ("[" * 100_000, "config: JSON is nested too deeply"),
+        ('{"enabled": ' + "1" * 5000 + "}", "config: invalid JSON: Exceeds the limit"),
     ],
 )
 def test_bad_sources_raise_config_error(source: Any, fragment: str) -> None:

@@ -172,6 +172,8 @@ def _parse(text: str, where: str, hint: str = "") -> Mapping[str, Any]:
         ) from None
     except RecursionError:
         raise ConfigError(f"{_SOURCE}: JSON{where} is nested too deeply") from None
+    except ValueError as err:  # e.g. an integer literal past Python's 4300-digit limit
+        raise ConfigError(f"{_SOURCE}: invalid JSON{where}: {err}") from None
     if not isinstance(value, dict):
         raise ConfigError(f"{_SOURCE}: must be a JSON object{where}, got {type(value).__name__}")
     return value

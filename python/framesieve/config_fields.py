@@ -19,6 +19,9 @@ TAG_RULE = "must be 1-64 characters of a-z A-Z 0-9 and -_:/.[]<>{}@"
 
 _MAX_SHOWN = 40
 
+#: Largest int any field accepts: exactly representable as a JSON/JS number and in 64 bits.
+MAX_INT = 2**53
+
 
 class Problems:
     """The problems found so far, each ``"path: message"``."""
@@ -41,6 +44,9 @@ def describe(value: Any) -> str:
         if len(value) > _MAX_SHOWN:
             return f"{value[:_MAX_SHOWN]!r}... ({len(value)} characters)"
         return repr(value)
+    if isinstance(value, numbers.Integral) and abs(int(value)) > 10**_MAX_SHOWN:
+        # repr() of a huge int is long, and raises ValueError past 4300 digits.
+        return f"an integer of {int(value).bit_length()} bits"
     if isinstance(value, numbers.Real):
         return repr(value)
     shown = repr(value)
@@ -60,11 +66,6 @@ def join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
-
-
-def is_list(value: Any) -> bool:
-    """A JSON array: a list or tuple (never a str, bytes or mapping)."""
-    return isinstance(value, (list, tuple))
 
 
 def as_bool(value: Any, path: str, problems: Problems) -> bool | None:
@@ -123,6 +124,9 @@ def as_int(
         what = "a positive integer" if minimum == 1 else f">= {minimum}"
         problems.add(path, f"must be {what}, got {describe(value)}")
         return None
+    if number > MAX_INT:
+        problems.add(path, f"must be at most 2**53 = {MAX_INT}, got {describe(value)}")
+        return None
     return number
 
 
@@ -155,10 +159,10 @@ def as_choice(value: Any, path: str, problems: Problems, choices: Sequence[str])
 
 
 def as_list(value: Any, path: str, problems: Problems) -> Sequence[Any] | None:
-    if not is_list(value):
-        problems.add(path, f"must be a list, got {_type_name(value)}")
-        return None
-    return value
+    if isinstance(value, (list, tuple)):
+        return value
+    problems.add(path, f"must be a list, got {_type_name(value)}")
+    return None
 
 
 def as_mapping(value: Any, path: str, problems: Problems) -> Mapping[str, Any] | None:
