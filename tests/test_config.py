@@ -715,3 +715,33 @@ def test_environment_is_not_touched() -> None:
     before = dict(os.environ)
     fs.load_config(BASE)
     assert dict(os.environ) == before
+
+
+def test_config_built_directly_equals_the_loaded_one() -> None:
+    from framesieve.config import BatchingStrategy
+
+    direct = fs.Config(
+        enabled=True,
+        persist_predictions=False,
+        sampling_strategies=(RandomStrategy(name="r", traffic_percentage=0.5),),
+        batching_strategy=BatchingStrategy("p", "never"),
+    )
+    assert direct.to_dict()["enabled"] is True
+    assert fs.load_config(direct.to_dict()) == direct
+
+
+def test_env_disabled_config_reloads_as_enabled_without_the_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTIVE_LEARNING_ENABLED", "off")
+    off = fs.load_config(BASE)
+    monkeypatch.delenv("ACTIVE_LEARNING_ENABLED")
+    on = fs.load_config(off.to_dict())
+    assert on.enabled is True
+    assert on != off
+    assert on.to_dict() == off.to_dict()
+
+
+def test_non_string_keys_are_unknown_keys() -> None:
+    raw: dict[Any, Any] = changed()
+    raw[1] = "x"
+    assert fs.load_config(raw).to_dict() == fs.load_config(BASE).to_dict()
+    assert problems_of(raw, strict=True) == ["1: unknown key (strict mode)"]

@@ -200,8 +200,9 @@ def _build(raw: Mapping[str, Any], strict: bool, problems: Problems, skipped: li
     project = _slug(fields, "target_project")
     check_unknown_keys(fields, strict)
     disabled_by_env, global_tags = _environment(problems)
+    effective = on and not disabled_by_env
     return Config(
-        enabled=on and not disabled_by_env,
+        enabled=effective,
         persist_predictions=persist,
         sampling_strategies=strategies,
         batching_strategy=batching,
@@ -213,7 +214,7 @@ def _build(raw: Mapping[str, Any], strict: bool, problems: Problems, skipped: li
         global_tags=global_tags,
         strict=strict,
         disabled_by_env=disabled_by_env,
-        _enabled_in_json=on,
+        _enabled_in_json=None if on == effective else on,
     )
 
 

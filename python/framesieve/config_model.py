@@ -173,11 +173,13 @@ class Config:
     global_tags: tuple[str, ...] = ()
     strict: bool = False
     disabled_by_env: bool = False
-    _enabled_in_json: bool = field(default=False, repr=False)
+    # `enabled` as written in the JSON (None: same as `enabled`), for to_dict().
+    _enabled_in_json: bool | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The normalised JSON; ``load_config(cfg.to_dict()).to_dict() == cfg.to_dict()``."""
-        out: dict[str, Any] = {"enabled": self._enabled_in_json}
+        enabled = self.enabled if self._enabled_in_json is None else self._enabled_in_json
+        out: dict[str, Any] = {"enabled": enabled}
         if self.persist_predictions is not None:
             out["persist_predictions"] = self.persist_predictions
         if self.sampling_strategies:
