@@ -745,3 +745,11 @@ def test_non_string_keys_are_unknown_keys() -> None:
     raw[1] = "x"
     assert fs.load_config(raw).to_dict() == fs.load_config(BASE).to_dict()
     assert problems_of(raw, strict=True) == ["1: unknown key (strict mode)"]
+
+
+def test_a_config_is_a_valid_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = fs.load_config(BASE)
+    assert fs.load_config(cfg) == cfg
+    assert fs.load_config(cfg, strict=True) == dataclasses.replace(cfg, strict=True)
+    monkeypatch.setenv("ACTIVE_LEARNING_TAGS", "later")
+    assert fs.load_config(cfg).global_tags == ("later",)

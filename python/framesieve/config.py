@@ -111,7 +111,8 @@ class ConfigWarning(UserWarning):
 
 
 def load_config(source: Any, *, strict: bool = False) -> Config:
-    """Validates ``source`` (dict, JSON str/bytes or os.PathLike of a JSON file) into a :class:`Config`.
+    """Validates ``source`` (dict, JSON str/bytes, os.PathLike of a JSON file, or a
+    :class:`Config`, re-validated) into a :class:`Config`.
 
     Raises :class:`ConfigError` listing every problem found. Unknown strategy types
     are skipped with a :class:`ConfigWarning`, or are problems when ``strict``;
@@ -129,6 +130,8 @@ def load_config(source: Any, *, strict: bool = False) -> Config:
 
 
 def _read_source(source: Any) -> Mapping[str, Any]:
+    if isinstance(source, Config):  # re-validate (strict mode, the environment of now)
+        return source.to_dict()
     if isinstance(source, Mapping):
         return source
     if isinstance(source, (bytes, bytearray)):
