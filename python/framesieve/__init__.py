@@ -1,5 +1,6 @@
 """framesieve: pick the frames worth labeling from production inference, fast."""
 
+from framesieve import reference as reference
 from framesieve._core import (
     FramesieveError,
     InvalidInputError,
@@ -7,11 +8,13 @@ from framesieve._core import (
     LimiterConnectionError,
     __version__,
 )
+from framesieve.sampler import Sampler
 
 __all__ = [
     "FramesieveError",
     "InvalidInputError",
     "InvalidTypeError",
     "LimiterConnectionError",
+    "Sampler",
     "__version__",
 ]
