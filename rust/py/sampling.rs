@@ -10,6 +10,9 @@ use numpy::{
     PyArray1, PyArrayDescrMethods, PyArrayMethods, PyReadonlyArray1, PyUntypedArray,
     PyUntypedArrayMethods,
 };
+use std::ptr::addr_of_mut;
+
+use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
@@ -265,18 +268,99 @@ impl<'a> ClassLookup<'a> {
 
     #[inline]
     fn index(&mut self, s: &Bound<'_, PyString>) -> u32 {
-        let key = s.as_ptr() as usize;
+        // SAFETY: `s` is a live str.
+        unsafe { self.index_ptr(s.py(), s.as_ptr()) }
+    }
+
+    /// # Safety
+    /// `s` must point to a live `str` (or subclass) object, GIL held.
+    #[inline]
+    unsafe fn index_ptr(&mut self, py: Python<'_>, s: *mut ffi::PyObject) -> u32 {
+        let key = s as usize;
         if let Some(&(_, idx)) = self.cache[..self.len].iter().find(|e| e.0 == key) {
             return idx;
         }
-        // A str that is not valid UTF-8 (lone surrogates) equals no selected name.
-        let idx = s
-            .to_str()
-            .map_or(self.table.unknown(), |t| self.table.get(t));
+        let mut size: ffi::Py_ssize_t = 0;
+        let data = ffi::PyUnicode_AsUTF8AndSize(s, &mut size);
+        let idx = if data.is_null() {
+            // Not encodable (lone surrogates): equals no selected name.
+            drop(PyErr::take(py));
+            self.table.unknown()
+        } else {
+            let bytes = std::slice::from_raw_parts(data as *const u8, size as usize);
+            // Python guarantees UTF-8 here; the check only keeps this sound.
+            std::str::from_utf8(bytes).map_or(self.table.unknown(), |t| self.table.get(t))
+        };
         self.cache[self.next] = (key, idx);
         self.next = (self.next + 1) % self.cache.len();
         self.len = (self.len + 1).min(self.cache.len());
         idx
+    }
+}
+
+/// `mapping[key]` as a borrowed pointer, or the missing-key error.
+///
+/// # Safety
+/// `mapping` must be a live dict, GIL held. The result is borrowed: use it
+/// before any Python code can run (which could drop it from the dict).
+#[inline]
+unsafe fn borrowed_item(
+    py: Python<'_>,
+    mapping: *mut ffi::PyObject,
+    key: &Bound<'_, PyString>,
+    owner: impl FnOnce() -> String,
+) -> PyResult<*mut ffi::PyObject> {
+    let value = ffi::PyDict_GetItemWithError(mapping, key.as_ptr());
+    if value.is_null() {
+        return Err(PyErr::take(py).unwrap_or_else(|| {
+            invalid_input(format!("{}: missing '{}'", owner(), key.to_string_lossy()))
+        }));
+    }
+    Ok(value)
+}
+
+/// The hot loop of `evaluate` on detections: one object's confidence and
+/// class index. Exact types are recognised by pointer and read through
+/// borrowed references (no refcount traffic); anything else takes the checked
+/// path. No Python code runs between a borrowed read and its use.
+#[inline]
+fn read_detection(
+    py: Python<'_>,
+    item: &Bound<'_, PyAny>,
+    i: usize,
+    keys: (&Bound<'_, PyString>, &Bound<'_, PyString>),
+    lookup: Option<&mut ClassLookup<'_>>,
+) -> PyResult<(f64, u32)> {
+    let d = item.as_ptr();
+    // SAFETY: `item` (held strongly by the caller) is live and checked to be a
+    // dict before its items are read; every borrowed value is used right away.
+    unsafe {
+        if ffi::Py_TYPE(d) != addr_of_mut!(ffi::PyDict_Type) && ffi::PyDict_Check(d) == 0 {
+            return Err(expected(&format!("predictions[{i}]"), "a dict", item));
+        }
+        let owner = || format!("predictions[{i}]");
+        let c = borrowed_item(py, d, keys.0, owner)?;
+        let confidence = if ffi::Py_TYPE(c) == addr_of_mut!(ffi::PyFloat_Type) {
+            ffi::PyFloat_AsDouble(c)
+        } else {
+            number(&Bound::from_borrowed_ptr(py, c), || {
+                format!("predictions[{i}].confidence")
+            })?
+        };
+        let k = borrowed_item(py, d, keys.1, owner)?;
+        if ffi::Py_TYPE(k) != addr_of_mut!(ffi::PyUnicode_Type) && ffi::PyUnicode_Check(k) == 0 {
+            let class = Bound::from_borrowed_ptr(py, k);
+            return Err(expected(
+                &format!("predictions[{i}].class"),
+                "a str",
+                &class,
+            ));
+        }
+        let index = match lookup {
+            Some(lookup) => lookup.index_ptr(py, k),
+            None => 0,
+        };
+        Ok((confidence, index))
     }
 }
 
@@ -323,26 +407,15 @@ impl PySampler {
         };
         let needs_classes = self.core.needs_classes(TaskType::Detection);
         let mut lookup = ClassLookup::new(self.core.classes());
-        let (key_confidence, key_class) = (intern!(py, "confidence"), intern!(py, "class"));
+        let keys = (intern!(py, "confidence"), intern!(py, "class"));
         for (i, slot) in objects.iter_mut().enumerate() {
             let item = list.get_item(i)?;
-            let object = item
-                .cast::<PyDict>()
-                .map_err(|_| expected(&format!("predictions[{i}]"), "a dict", &item))?;
-            let owner = || format!("predictions[{i}]");
-            let confidence = number(&required(object, key_confidence, owner)?, || {
-                format!("predictions[{i}].confidence")
-            })?;
-            let class = required(object, key_class, owner)?;
-            let class = class
-                .cast::<PyString>()
-                .map_err(|_| expected(&format!("predictions[{i}].class"), "a str", &class))?;
-            let index = if needs_classes {
-                lookup.index(class)
+            let lookup = if needs_classes {
+                Some(&mut lookup)
             } else {
-                0
+                None
             };
-            *slot = (confidence, index);
+            *slot = read_detection(py, &item, i, keys, lookup)?;
         }
         Ok(self.core.detections(objects.iter().copied()))
     }
