@@ -519,8 +519,27 @@ impl PySampler {
 
 /// Which dtype the `confidence` array holds.
 enum Confidence<'py> {
+    F32(Bound<'py, PyArray1<f32>>),
+    F64(Bound<'py, PyArray1<f64>>),
+}
+
+/// rust-numpy's shared-borrow flag on an array, held while the GIL is released.
+#[allow(dead_code)] // held for its Drop only
+enum Guard<'py> {
     F32(PyReadonlyArray1<'py, f32>),
     F64(PyReadonlyArray1<'py, f64>),
+    I8(PyReadonlyArray1<'py, i8>),
+    I16(PyReadonlyArray1<'py, i16>),
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+    U8(PyReadonlyArray1<'py, u8>),
+    U16(PyReadonlyArray1<'py, u16>),
+    U32(PyReadonlyArray1<'py, u32>),
+    U64(PyReadonlyArray1<'py, u64>),
+}
+
+fn borrowed(name: &str) -> impl FnOnce(numpy::BorrowError) -> PyErr + '_ {
+    move |_| invalid_input(format!("{name}: the array is mutably borrowed elsewhere"))
 }
 
 /// A borrowed view of the `confidence` values (`Send`: used with the GIL released).
@@ -530,11 +549,25 @@ enum ConfView<'a> {
     F64(ArrayView1<'a, f64>),
 }
 
-impl Confidence<'_> {
+// Views without rust-numpy's borrow flags (they cost more than evaluating a
+// 100-object frame): the GIL is held and no Python code runs while a view is
+// read, unless the evaluation detaches, and then a `Guard` is held for it.
+impl<'py> Confidence<'py> {
     fn view(&self) -> ConfView<'_> {
+        // SAFETY: see above; the arrays are 1-D views of live numpy buffers.
+        unsafe {
+            match self {
+                Confidence::F32(a) => ConfView::F32(a.as_array()),
+                Confidence::F64(a) => ConfView::F64(a.as_array()),
+            }
+        }
+    }
+
+    fn guard(&self) -> PyResult<Guard<'py>> {
+        let err = borrowed("confidence");
         match self {
-            Confidence::F32(a) => ConfView::F32(a.as_array()),
-            Confidence::F64(a) => ConfView::F64(a.as_array()),
+            Confidence::F32(a) => a.try_readonly().map(Guard::F32).map_err(err),
+            Confidence::F64(a) => a.try_readonly().map(Guard::F64).map_err(err),
         }
     }
 }
@@ -550,12 +583,11 @@ fn confidence_array<'py>(value: &Bound<'py, PyAny>) -> PyResult<Confidence<'py>>
             array.ndim()
         )));
     }
-    let borrow_err = |_| invalid_input("confidence: the array is mutably borrowed elsewhere");
     if let Ok(a) = value.cast::<PyArray1<f32>>() {
-        return a.try_readonly().map(Confidence::F32).map_err(borrow_err);
+        return Ok(Confidence::F32(a.clone()));
     }
     if let Ok(a) = value.cast::<PyArray1<f64>>() {
-        return a.try_readonly().map(Confidence::F64).map_err(borrow_err);
+        return Ok(Confidence::F64(a.clone()));
     }
     Err(invalid_type(format!(
         "confidence: expected {what}, got dtype {}",
@@ -784,9 +816,9 @@ impl PySampler {
             self.core.random_only()
         } else {
             let core = &self.core;
-            let conf = conf.view();
-            let ids = ids.as_ref().map(|(array, lookup)| (array.view(), *lookup));
-            let run = || match (conf, &names_idx, ids) {
+            let conf_view = conf.view();
+            let id_view = ids.as_ref().map(|(array, lookup)| (array.view(), *lookup));
+            let run = || match (conf_view, &names_idx, id_view) {
                 (ConfView::F32(c), Some(k), _) => {
                     core.detections(c.iter().map(|&x| f64::from(x)).zip(k.iter().copied()))
                 }
@@ -800,6 +832,11 @@ impl PySampler {
                 (ConfView::F64(c), None, None) => core.detections(c.iter().map(|&x| (x, unknown))),
             };
             if n >= DETACH_MIN_LEN {
+                // Keep rust-numpy writers out while the GIL is released.
+                let _guards = (
+                    conf.guard()?,
+                    ids.as_ref().map(|(array, _)| array.guard()).transpose()?,
+                );
                 py.detach(run)
             } else {
                 run()
@@ -865,14 +902,14 @@ fn class_name_indices(
 
 /// An integer `class_id` array of one of numpy's integer dtypes.
 enum IdArray<'py> {
-    I8(PyReadonlyArray1<'py, i8>),
-    I16(PyReadonlyArray1<'py, i16>),
-    I32(PyReadonlyArray1<'py, i32>),
-    I64(PyReadonlyArray1<'py, i64>),
-    U8(PyReadonlyArray1<'py, u8>),
-    U16(PyReadonlyArray1<'py, u16>),
-    U32(PyReadonlyArray1<'py, u32>),
-    U64(PyReadonlyArray1<'py, u64>),
+    I8(Bound<'py, PyArray1<i8>>),
+    I16(Bound<'py, PyArray1<i16>>),
+    I32(Bound<'py, PyArray1<i32>>),
+    I64(Bound<'py, PyArray1<i64>>),
+    U8(Bound<'py, PyArray1<u8>>),
+    U16(Bound<'py, PyArray1<u16>>),
+    U32(Bound<'py, PyArray1<u32>>),
+    U64(Bound<'py, PyArray1<u64>>),
 }
 
 /// Runs `$body` with `$a` bound to the typed view of whichever dtype it is.
@@ -897,12 +934,11 @@ fn id_array<'py>(value: &Bound<'py, PyAny>, n: usize) -> PyResult<IdArray<'py>> 
         .cast::<PyUntypedArray>()
         .map_err(|_| expected("class_id", what, value))?;
     check_1d("class_id", array)?;
-    let borrow_err = |_| invalid_input("class_id: the array is mutably borrowed elsewhere");
     macro_rules! try_dtype {
         ($t:ty, $variant:ident) => {
             if let Ok(a) = value.cast::<PyArray1<$t>>() {
                 check_len("class_id", array.len(), n)?;
-                return a.try_readonly().map(IdArray::$variant).map_err(borrow_err);
+                return Ok(IdArray::$variant(a.clone()));
             }
         };
     }
@@ -933,17 +969,34 @@ enum IdView<'a> {
     U64(ArrayView1<'a, u64>),
 }
 
-impl IdArray<'_> {
+impl<'py> IdArray<'py> {
     fn view(&self) -> IdView<'_> {
+        // SAFETY: as for `Confidence::view`.
+        unsafe {
+            match self {
+                IdArray::I8(a) => IdView::I8(a.as_array()),
+                IdArray::I16(a) => IdView::I16(a.as_array()),
+                IdArray::I32(a) => IdView::I32(a.as_array()),
+                IdArray::I64(a) => IdView::I64(a.as_array()),
+                IdArray::U8(a) => IdView::U8(a.as_array()),
+                IdArray::U16(a) => IdView::U16(a.as_array()),
+                IdArray::U32(a) => IdView::U32(a.as_array()),
+                IdArray::U64(a) => IdView::U64(a.as_array()),
+            }
+        }
+    }
+
+    fn guard(&self) -> PyResult<Guard<'py>> {
+        let err = borrowed("class_id");
         match self {
-            IdArray::I8(a) => IdView::I8(a.as_array()),
-            IdArray::I16(a) => IdView::I16(a.as_array()),
-            IdArray::I32(a) => IdView::I32(a.as_array()),
-            IdArray::I64(a) => IdView::I64(a.as_array()),
-            IdArray::U8(a) => IdView::U8(a.as_array()),
-            IdArray::U16(a) => IdView::U16(a.as_array()),
-            IdArray::U32(a) => IdView::U32(a.as_array()),
-            IdArray::U64(a) => IdView::U64(a.as_array()),
+            IdArray::I8(a) => a.try_readonly().map(Guard::I8).map_err(err),
+            IdArray::I16(a) => a.try_readonly().map(Guard::I16).map_err(err),
+            IdArray::I32(a) => a.try_readonly().map(Guard::I32).map_err(err),
+            IdArray::I64(a) => a.try_readonly().map(Guard::I64).map_err(err),
+            IdArray::U8(a) => a.try_readonly().map(Guard::U8).map_err(err),
+            IdArray::U16(a) => a.try_readonly().map(Guard::U16).map_err(err),
+            IdArray::U32(a) => a.try_readonly().map(Guard::U32).map_err(err),
+            IdArray::U64(a) => a.try_readonly().map(Guard::U64).map_err(err),
         }
     }
 
