@@ -15,7 +15,7 @@ strategy selects classes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from framesieve import _core
@@ -47,7 +47,7 @@ class Sampler:
         *,
         class_names: Sequence[str] | None = None,
     ) -> None:
-        data: Mapping[str, Any] = config.to_dict() if hasattr(config, "to_dict") else config
+        data: dict[str, Any] = config.to_dict() if hasattr(config, "to_dict") else config
         if class_names is not None and not isinstance(class_names, list):
             class_names = list(class_names)
         self._core = _core.Sampler(data, seed, class_names=class_names)
