@@ -95,6 +95,10 @@ def main() -> None:
     rust = fs.Sampler(CONFIG, seed=1, class_names=CLASSES)
     ref = fs.reference.Sampler(CONFIG, seed=1, class_names=CLASSES)
     print(f"framesieve {fs.__version__}: µs per frame (median), 4 strategies")
+    # How fast this machine runs Python itself, to compare figures across machines.
+    objects = detections(1000, rng)[0]["predictions"]
+    calibration = median_us(lambda: [o["confidence"] for o in objects])
+    print(f"calibration: [o['confidence'] for o in predictions] over 1000 dicts = {calibration:.1f} µs")
     header = (
         f"{'N':>5} | {'dict Rust':>10} {'dict ref':>10} {'ratio':>7} | "
         f"{'arrays Rust':>11} {'arrays ref':>10} {'ratio':>7}"
