@@ -246,23 +246,20 @@ fn id_table(
 
 // --------------------------------------------------------- class lookups --
 
-/// Class string -> class index, remembering the last few str objects by
+/// Class string -> class index, remembering recent str objects by
 /// address: class strings usually repeat within a prediction. The cache
 /// lives for one call, while the prediction holds the strings alive.
 struct ClassLookup<'a> {
     table: &'a ClassTable,
-    cache: [(usize, u32); 8],
-    len: usize,
-    next: usize,
+    /// Direct-mapped by address bits; address 0 (no object) marks an empty slot.
+    cache: [(usize, u32); 16],
 }
 
 impl<'a> ClassLookup<'a> {
     fn new(table: &'a ClassTable) -> Self {
         ClassLookup {
             table,
-            cache: [(0, 0); 8],
-            len: 0,
-            next: 0,
+            cache: [(0, 0); 16],
         }
     }
 
@@ -277,8 +274,10 @@ impl<'a> ClassLookup<'a> {
     #[inline]
     unsafe fn index_ptr(&mut self, py: Python<'_>, s: *mut ffi::PyObject) -> u32 {
         let key = s as usize;
-        if let Some(&(_, idx)) = self.cache[..self.len].iter().find(|e| e.0 == key) {
-            return idx;
+        // Small str objects sit in 64-byte allocator slots: bits 6.. tell them apart.
+        let slot = (key >> 6) % self.cache.len();
+        if self.cache[slot].0 == key {
+            return self.cache[slot].1;
         }
         let mut size: ffi::Py_ssize_t = 0;
         let data = ffi::PyUnicode_AsUTF8AndSize(s, &mut size);
@@ -291,9 +290,7 @@ impl<'a> ClassLookup<'a> {
             // Python guarantees UTF-8 here; the check only keeps this sound.
             std::str::from_utf8(bytes).map_or(self.table.unknown(), |t| self.table.get(t))
         };
-        self.cache[self.next] = (key, idx);
-        self.next = (self.next + 1) % self.cache.len();
-        self.len = (self.len + 1).min(self.cache.len());
+        self.cache[slot] = (key, idx);
         idx
     }
 }
