@@ -555,20 +555,45 @@ def test_large_arrays(Sampler):
 # ---------------------------------------------------------- thread safety --
 
 
+def _big_arrays():
+    # Long enough for the Rust side to release the GIL while evaluating.
+    conf = np.full(5000, 0.9, np.float32)
+    conf[::7] = 0.5
+    return conf, np.arange(5000) % 3
+
+
 @pytest.mark.parametrize("impl", IMPLS, ids=["rust", "reference"])
-def test_threads_share_one_stream(impl):
-    cfg = config(*[random_s(f"s{i}", p) for i, p in enumerate([0.5, 0.3, 0.8, 0.1])])
-    calls, threads = 2000, 8
-    serial = impl(cfg, seed=77)
-    expected = Counter(tuple(serial.evaluate({}, DET)) for _ in range(calls * threads))
-    shared = impl(cfg, seed=77)
+@pytest.mark.parametrize("form", ["dict", "arrays"])
+def test_threads_share_one_stream(impl, form):
+    cfg = config(
+        *[random_s(f"s{i}", p) for i, p in enumerate([0.5, 0.3, 0.8, 0.1])],
+        close_s("c", p=0.5, selected_class_names=["a"]),
+    )
+    conf, ids = _big_arrays()
+    if form == "dict":
+        calls = 2000
+
+        prediction = det((0.5, "a"), (0.9, "b"))
+
+        def call(s):
+            return s.evaluate(prediction, DET)
+    else:
+        calls = 200 if impl is fs.Sampler else 10
+
+        def call(s):
+            return s.evaluate_detections(conf, class_id=ids)
+
+    threads = 8
+    serial = impl(cfg, seed=77, class_names=["a", "b", "c"])
+    expected = Counter(tuple(call(serial)) for _ in range(calls * threads))
+    shared = impl(cfg, seed=77, class_names=["a", "b", "c"])
     results: list[list[tuple[str, ...]]] = [[] for _ in range(threads)]
     start = threading.Barrier(threads)
 
     def work(out):
         start.wait()
         for _ in range(calls):
-            out.append(tuple(shared.evaluate({}, DET)))
+            out.append(tuple(call(shared)))
 
     workers = [threading.Thread(target=work, args=(results[t],)) for t in range(threads)]
     for w in workers:
@@ -577,4 +602,4 @@ def test_threads_share_one_stream(impl):
         w.join()
     assert Counter(r for out in results for r in out) == expected
     # The stream goes on exactly where the serial one would.
-    assert shared.evaluate({}, DET) == serial.evaluate({}, DET)
+    assert call(shared) == call(serial)
