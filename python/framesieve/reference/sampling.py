@@ -318,7 +318,7 @@ def _multi_label(prediction: dict) -> list[tuple[float, str, bool]]:
     if not isinstance(predictions, dict):
         raise _expected("predictions", "a dict", predictions)
     entries = []
-    for key, value in predictions.items():
+    for key, value in dict.items(predictions):
         if not isinstance(key, str):
             raise _expected("predictions", "str keys", key)
         at = f"predictions[{key!r}]"
@@ -454,7 +454,7 @@ class Sampler:
         elif task == "detection":
             objects = _detection_objects(prediction)
             matched = [s for s in strategies if s.matches_detections(objects)]
-        elif "top" in prediction:
+        elif dict.__contains__(prediction, "top"):
             top, top_confidence, classes = _multi_class(prediction)
             matched = [s for s in strategies if s.matches_multi_class(top, top_confidence, classes)]
         else:
