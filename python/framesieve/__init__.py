@@ -1,5 +1,6 @@
 """framesieve: pick the frames worth labeling from production inference, fast."""
 
+from framesieve import reference as reference
 from framesieve._core import (
     FramesieveError,
     InvalidInputError,
@@ -8,6 +9,7 @@ from framesieve._core import (
     __version__,
 )
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
+from framesieve.sampler import Sampler
 
 __all__ = [
     "Config",
@@ -17,6 +19,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidTypeError",
     "LimiterConnectionError",
+    "Sampler",
     "__version__",
     "load_config",
 ]

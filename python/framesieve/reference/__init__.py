@@ -1,3 +1,7 @@
 """Pure-Python reference of the Rust core, used by tests and benchmarks."""
 
-__all__: list[str] = []
+from framesieve.reference.sampling import Sampler
+
+__all__: list[str] = [
+    "Sampler",
+]
