@@ -7,11 +7,14 @@ from framesieve._core import (
     LimiterConnectionError,
     __version__,
 )
+from framesieve._core import MemoryLimiter, RedisLimiter
 
 __all__ = [
     "FramesieveError",
     "InvalidInputError",
     "InvalidTypeError",
     "LimiterConnectionError",
+    "MemoryLimiter",
+    "RedisLimiter",
     "__version__",
 ]

@@ -1,0 +1,728 @@
+//! The Redis limiter: one round trip per decision (a Lua script run with
+//! EVALSHA, loaded again by the client when the server answers NOSCRIPT),
+//! pooled connections with connect and command timeouts, and an in-process
+//! fallback when Redis cannot be reached (unless strict).
+//!
+//! Keys: `framesieve:{<scope>}:<strategy>:<minute|hour|day>:<window id>` for
+//! limits and `framesieve:{<scope>}:<name>:count` for counters. The `{scope}`
+//! hash tag puts every key of one decision in one Redis Cluster slot; the
+//! scope is escaped so it cannot close the tag early, and the two key shapes
+//! end differently (digits vs `count`), so no limit key can equal a counter key.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ::redis::{Connection, RedisError, RedisResult, Script};
+
+use super::memory::MemoryLimiter;
+use super::window::check_now;
+use super::{escape_scope, Candidate, LimitsError, WindowKind};
+
+/// KEYS: the windows of every candidate, in order. ARGV[1]: the number of
+/// candidates; then for each one its number of windows `n` and `n` pairs
+/// (limit, ttl). Returns the 1-based index of the chosen candidate, or 0.
+const TAKE_SCRIPT: &str = r"
+local k, a = 1, 2
+for c = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a])
+  local free = true
+  for w = 0, n - 1 do
+    local used = tonumber(redis.call('GET', KEYS[k + w]) or '0')
+    if used >= tonumber(ARGV[a + 1 + 2 * w]) then
+      free = false
+      break
+    end
+  end
+  if free then
+    for w = 0, n - 1 do
+      redis.call('INCR', KEYS[k + w])
+      redis.call('EXPIRE', KEYS[k + w], ARGV[a + 2 + 2 * w])
+    end
+    return c
+  end
+  k = k + n
+  a = a + 1 + 2 * n
+end
+return 0
+";
+
+/// KEYS: windows to return one credit to; a missing or zero key stays as is.
+const GIVE_BACK_SCRIPT: &str = r"
+for i = 1, #KEYS do
+  local used = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if used > 0 then
+    redis.call('DECR', KEYS[i])
+  end
+end
+return 0
+";
+
+/// KEYS[1]: a counter; ARGV: delta, ttl. Returns the new value.
+const COUNTER_ADD_SCRIPT: &str = r"
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return value
+";
+
+/// KEYS[1]: a counter; ARGV: limit, ttl. Adds 1 when below the limit; 1 if it did.
+const COUNTER_TAKE_SCRIPT: &str = r"
+local value = tonumber(redis.call('GET', KEYS[1]) or '0')
+if value >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+";
+
+/// Counters live 40 days after their last write: longer than any batch
+/// (`monthly` recreation) is filled.
+const COUNTER_TTL_SECONDS: i64 = 40 * 86_400;
+
+/// Idle connections kept for reuse; more threads than this open and close
+/// connections as needed.
+const MAX_IDLE: usize = 64;
+
+/// Settings of a [`RedisLimiter`].
+#[derive(Clone, Debug)]
+pub struct RedisOptions {
+    /// Raise on Redis errors instead of deciding in-process.
+    pub strict: bool,
+    /// Limit for opening a connection.
+    pub connect_timeout: Duration,
+    /// Limit for one command's reply (and for sending it).
+    pub timeout: Duration,
+    /// After a failure (not strict), how long decisions stay in-process before
+    /// Redis is tried again; keeps a down Redis from costing a timeout per frame.
+    pub retry_interval: Duration,
+    /// At most one fallback warning per this interval.
+    pub warn_interval: Duration,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        RedisOptions {
+            strict: false,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            retry_interval: Duration::from_secs(1),
+            warn_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Something the caller should log: the core stays free of any logger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// Redis failed and a decision was made in-process (a warning; emitted at
+    /// most once per `warn_interval`).
+    FellBack(String),
+    /// Redis answers again after a fallback period (information).
+    Recovered(String),
+}
+
+/// Counters describing a [`RedisLimiter`]'s life so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RedisStats {
+    /// Decisions (and counter operations) made in-process because Redis failed.
+    pub fallback_decisions: u64,
+    /// Redis calls that failed.
+    pub redis_errors: u64,
+    /// Connections opened again after one was lost or failed to open.
+    pub reconnects: u64,
+    /// Connections opened in total.
+    pub connections_opened: u64,
+}
+
+/// Limits shared by every process that uses the same Redis; see the module docs.
+pub struct RedisLimiter {
+    client: ::redis::Client,
+    display_url: String,
+    options: RedisOptions,
+    idle: Mutex<Vec<Connection>>,
+    fallback: MemoryLimiter,
+    take_script: Script,
+    give_back_script: Script,
+    counter_add_script: Script,
+    counter_take_script: Script,
+    epoch: Instant,
+    /// Monotonic nanoseconds (since `epoch`) before which Redis is not tried.
+    retry_at: AtomicU64,
+    /// Monotonic nanoseconds of the last fallback warning (0: none yet).
+    warned_at: AtomicU64,
+    /// In fallback since the last failure.
+    down: AtomicBool,
+    /// A connection failed; the next one opened is a reconnect.
+    lost: AtomicBool,
+    fallback_decisions: AtomicU64,
+    redis_errors: AtomicU64,
+    reconnects: AtomicU64,
+    connections_opened: AtomicU64,
+}
+
+/// `url` with its password (and a `pass`/`password` query value) replaced by
+/// `***`, for messages and reprs.
+pub fn mask_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let (userinfo, host) = authority.split_at(at);
+            match userinfo.find(':') {
+                Some(colon) => format!("{}:***{host}", &userinfo[..colon]),
+                // A lone user part may be a token: mask it whole.
+                None => format!("***{host}"),
+            }
+        }
+        None => authority.to_string(),
+    };
+    let tail = match tail.find('?') {
+        Some(q) => {
+            let (path, query) = tail.split_at(q + 1);
+            let masked: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key == "pass" || key == "password" => format!("{key}=***"),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{path}{}", masked.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
+fn limit_key(scope: &str, strategy: &str, kind: WindowKind, id: i64) -> String {
+    format!(
+        "framesieve:{{{}}}:{strategy}:{}:{id}",
+        escape_scope(scope),
+        kind.key_name()
+    )
+}
+
+fn counter_key(scope: &str, name: &str) -> String {
+    format!("framesieve:{{{}}}:{name}:count", escape_scope(scope))
+}
+
+/// A pooled connection may have died with the server: worth one retry on a
+/// fresh connection. Not after a timeout: the command may have run.
+fn is_stale(err: &RedisError) -> bool {
+    (err.is_connection_dropped() || err.is_io_error() || err.is_connection_refusal())
+        && !err.is_timeout()
+}
+
+impl RedisLimiter {
+    /// Parses `url` (e.g. `redis://:password@host:6379/0`); connects lazily, on
+    /// the first decision.
+    pub fn new(url: &str, options: RedisOptions) -> Result<Self, LimitsError> {
+        let display_url = mask_url(url);
+        let client = ::redis::Client::open(url).map_err(|err| {
+            // The parser's messages name the problem, not the URL's parts.
+            LimitsError::InvalidUrl(format!(
+                "invalid Redis URL {display_url:?}: {err} \
+                 (expected redis://[user:password@]host[:port][/db])"
+            ))
+        })?;
+        Ok(RedisLimiter {
+            client,
+            display_url,
+            options,
+            idle: Mutex::new(Vec::new()),
+            fallback: MemoryLimiter::new(),
+            take_script: Script::new(TAKE_SCRIPT),
+            give_back_script: Script::new(GIVE_BACK_SCRIPT),
+            counter_add_script: Script::new(COUNTER_ADD_SCRIPT),
+            counter_take_script: Script::new(COUNTER_TAKE_SCRIPT),
+            epoch: Instant::now(),
+            retry_at: AtomicU64::new(0),
+            warned_at: AtomicU64::new(0),
+            down: AtomicBool::new(false),
+            lost: AtomicBool::new(false),
+            fallback_decisions: AtomicU64::new(0),
+            redis_errors: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+            connections_opened: AtomicU64::new(0),
+        })
+    }
+
+    /// The URL with its password masked.
+    pub fn display_url(&self) -> &str {
+        &self.display_url
+    }
+
+    pub fn options(&self) -> &RedisOptions {
+        &self.options
+    }
+
+    pub fn stats(&self) -> RedisStats {
+        RedisStats {
+            fallback_decisions: self.fallback_decisions.load(Ordering::Relaxed),
+            redis_errors: self.redis_errors.load(Ordering::Relaxed),
+            reconnects: self.reconnects.load(Ordering::Relaxed),
+            connections_opened: self.connections_opened.load(Ordering::Relaxed),
+        }
+    }
+
+    fn mono_nanos(&self) -> u64 {
+        // Nanoseconds since creation, never 0 (0 means "never" below).
+        u64::try_from(self.epoch.elapsed().as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    fn pop_idle(&self) -> Option<Connection> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+    }
+
+    fn push_idle(&self, con: Connection) {
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if idle.len() < MAX_IDLE {
+            idle.push(con);
+        }
+    }
+
+    fn clear_idle(&self) {
+        let stale = std::mem::take(
+            &mut *self
+                .idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        drop(stale);
+    }
+
+    fn connect(&self) -> RedisResult<Connection> {
+        let opened = self
+            .client
+            .get_connection_with_timeout(self.options.connect_timeout)
+            .and_then(|con| {
+                con.set_read_timeout(Some(self.options.timeout))?;
+                con.set_write_timeout(Some(self.options.timeout))?;
+                Ok(con)
+            });
+        match opened {
+            Ok(con) => {
+                self.connections_opened.fetch_add(1, Ordering::Relaxed);
+                if self.lost.swap(false, Ordering::AcqRel) {
+                    self.reconnects.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(con)
+            }
+            Err(err) => {
+                self.lost.store(true, Ordering::Release);
+                Err(err)
+            }
+        }
+    }
+
+    /// Runs `op` on a pooled (or new) connection. A pooled connection that
+    /// turns out dead (e.g. Redis restarted) is dropped with the rest of the
+    /// pool and `op` is tried once more on a fresh connection: at worst that
+    /// repeats a command whose reply was lost, which can only use up a credit,
+    /// never grant an extra one.
+    fn with_connection<T>(
+        &self,
+        what: &str,
+        op: impl Fn(&mut Connection) -> RedisResult<T>,
+    ) -> Result<T, LimitsError> {
+        let mut retried = false;
+        loop {
+            let (mut con, fresh) = match self.pop_idle() {
+                Some(con) => (con, false),
+                None => match self.connect() {
+                    Ok(con) => (con, true),
+                    Err(err) => return Err(self.failure(what, "cannot connect", &err)),
+                },
+            };
+            match op(&mut con) {
+                Ok(value) => {
+                    self.push_idle(con);
+                    return Ok(value);
+                }
+                Err(err) if !fresh && !retried && is_stale(&err) => {
+                    self.lost.store(true, Ordering::Release);
+                    self.clear_idle();
+                    retried = true;
+                }
+                Err(err) => {
+                    if err.is_unrecoverable_error() || err.is_io_error() || err.is_timeout() {
+                        self.lost.store(true, Ordering::Release);
+                    } else {
+                        // A server-side error (e.g. a key of another type):
+                        // the connection itself is fine.
+                        self.push_idle(con);
+                    }
+                    return Err(self.failure(what, "failed", &err));
+                }
+            }
+        }
+    }
+
+    fn failure(&self, what: &str, how: &str, err: &RedisError) -> LimitsError {
+        self.redis_errors.fetch_add(1, Ordering::Relaxed);
+        LimitsError::Connection(format!(
+            "Redis at {}: {what} {how}: {err}",
+            self.display_url
+        ))
+    }
+
+    /// Runs `op` on Redis, or, when not strict and Redis fails (or failed less
+    /// than `retry_interval` ago), `fallback` in-process.
+    fn decide<T>(
+        &self,
+        what: &str,
+        op: impl Fn(&mut Connection) -> RedisResult<T>,
+        fallback: impl FnOnce(&MemoryLimiter) -> T,
+    ) -> Result<(T, Option<Notice>), LimitsError> {
+        if !self.options.strict {
+            let retry_at = self.retry_at.load(Ordering::Acquire);
+            if retry_at != 0 && self.mono_nanos() < retry_at {
+                return Ok(self.fall_back(None, fallback));
+            }
+        }
+        match self.with_connection(what, op) {
+            Ok(value) => {
+                let notice = if self.down.swap(false, Ordering::AcqRel) {
+                    self.retry_at.store(0, Ordering::Release);
+                    Some(Notice::Recovered(format!(
+                        "Redis at {} answers again; rate limits are shared again",
+                        self.display_url
+                    )))
+                } else {
+                    None
+                };
+                Ok((value, notice))
+            }
+            Err(err) if self.options.strict => Err(err),
+            Err(err) => {
+                self.down.store(true, Ordering::Release);
+                let retry = self.options.retry_interval.as_nanos();
+                let retry = u64::try_from(retry).unwrap_or(u64::MAX);
+                self.retry_at
+                    .store(self.mono_nanos().saturating_add(retry), Ordering::Release);
+                Ok(self.fall_back(Some(err), fallback))
+            }
+        }
+    }
+
+    fn fall_back<T>(
+        &self,
+        err: Option<LimitsError>,
+        fallback: impl FnOnce(&MemoryLimiter) -> T,
+    ) -> (T, Option<Notice>) {
+        let total = self.fallback_decisions.fetch_add(1, Ordering::Relaxed) + 1;
+        let value = fallback(&self.fallback);
+        let now = self.mono_nanos();
+        let last = self.warned_at.load(Ordering::Acquire);
+        let interval = u64::try_from(self.options.warn_interval.as_nanos()).unwrap_or(u64::MAX);
+        let due = last == 0 || now.saturating_sub(last) >= interval;
+        // One thread wins the right to warn for this interval.
+        let notice = (due
+            && self
+                .warned_at
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok())
+        .then(|| {
+            let cause = err.map_or_else(
+                || format!("Redis at {} is unreachable", self.display_url),
+                |err| err.to_string(),
+            );
+            Notice::FellBack(format!(
+                "{cause}; rate limits are enforced per process until it answers again \
+                 ({total} decisions made in-process so far; pass strict=True to raise instead)"
+            ))
+        });
+        (value, notice)
+    }
+
+    /// Like [`MemoryLimiter::take`], shared through Redis in one round trip.
+    pub fn take<S: AsRef<str>>(
+        &self,
+        scope: &str,
+        candidates: &[Candidate<S>],
+        now: f64,
+    ) -> Result<(Option<usize>, Option<Notice>), LimitsError> {
+        let now = check_now(now)?;
+        // Only the candidates before the first unlimited one need Redis; a
+        // limit of 0 never grants and needs no key.
+        let mut sent = Vec::with_capacity(candidates.len());
+        let mut unlimited = None;
+        for (i, candidate) in candidates.iter().enumerate() {
+            if candidate.limits.is_unlimited() {
+                unlimited = Some(i);
+                break;
+            }
+            if !candidate.limits.never_grants() {
+                sent.push(i);
+            }
+        }
+        if sent.is_empty() {
+            return Ok((unlimited, None));
+        }
+        let mut keys = Vec::with_capacity(sent.len() * 3);
+        let mut args: Vec<i64> = Vec::with_capacity(1 + sent.len() * 7);
+        args.push(sent.len() as i64);
+        for &i in &sent {
+            let candidate = &candidates[i];
+            let windows: Vec<(WindowKind, u64)> = candidate.limits.iter().collect();
+            args.push(windows.len() as i64);
+            for (kind, limit) in windows {
+                let id = kind.window_id(now);
+                keys.push(limit_key(scope, candidate.strategy.as_ref(), kind, id));
+                args.push(i64::try_from(limit).unwrap_or(i64::MAX));
+                args.push(kind.ttl_seconds());
+            }
+        }
+        let op = |con: &mut Connection| -> RedisResult<Option<usize>> {
+            let mut invocation = self.take_script.prepare_invoke();
+            for key in &keys {
+                invocation.key(key);
+            }
+            for arg in &args {
+                invocation.arg(*arg);
+            }
+            // The script's answer is 1-based, 0 for none of the sent candidates.
+            let chosen: i64 = invocation.invoke(con)?;
+            Ok(match usize::try_from(chosen) {
+                Ok(n) if n >= 1 => sent.get(n - 1).copied().or(unlimited),
+                _ => unlimited,
+            })
+        };
+        self.decide("take", op, |memory| {
+            memory.take(scope, candidates, now).ok().flatten()
+        })
+    }
+
+    /// Like [`MemoryLimiter::give_back`]: one credit back to each window of
+    /// `strategy` that `now` falls in, never below zero, in one round trip.
+    pub fn give_back(
+        &self,
+        scope: &str,
+        strategy: &str,
+        now: f64,
+    ) -> Result<Option<Notice>, LimitsError> {
+        let now = check_now(now)?;
+        let keys: Vec<String> = WindowKind::ALL
+            .into_iter()
+            .map(|kind| limit_key(scope, strategy, kind, kind.window_id(now)))
+            .collect();
+        let op = |con: &mut Connection| -> RedisResult<()> {
+            let mut invocation = self.give_back_script.prepare_invoke();
+            for key in &keys {
+                invocation.key(key);
+            }
+            invocation.invoke::<i64>(con).map(drop)
+        };
+        let ((), notice) = self.decide("give_back", op, |memory| {
+            // `now` was checked above, so this cannot fail.
+            let _ = memory.give_back(scope, strategy, now);
+        })?;
+        Ok(notice)
+    }
+
+    /// Adds `delta` to counter `name` of `scope`; returns the new value.
+    pub fn counter_add(
+        &self,
+        scope: &str,
+        name: &str,
+        delta: i64,
+    ) -> Result<(i64, Option<Notice>), LimitsError> {
+        let key = counter_key(scope, name);
+        let op = |con: &mut Connection| -> RedisResult<i64> {
+            self.counter_add_script
+                .key(&key)
+                .arg(delta)
+                .arg(COUNTER_TTL_SECONDS)
+                .invoke(con)
+        };
+        self.decide("counter_add", op, |memory| {
+            memory.counter_add(scope, name, delta)
+        })
+    }
+
+    /// The value of counter `name` of `scope` (0 when absent).
+    pub fn counter_get(
+        &self,
+        scope: &str,
+        name: &str,
+    ) -> Result<(i64, Option<Notice>), LimitsError> {
+        let key = counter_key(scope, name);
+        let op = |con: &mut Connection| -> RedisResult<i64> {
+            let value: Option<i64> = ::redis::cmd("GET").arg(&key).query(con)?;
+            Ok(value.unwrap_or(0))
+        };
+        self.decide("counter_get", op, |memory| memory.counter_get(scope, name))
+    }
+
+    /// Sets counter `name` of `scope` to `value`.
+    pub fn counter_set(
+        &self,
+        scope: &str,
+        name: &str,
+        value: i64,
+    ) -> Result<Option<Notice>, LimitsError> {
+        let key = counter_key(scope, name);
+        let op = |con: &mut Connection| -> RedisResult<()> {
+            ::redis::cmd("SET")
+                .arg(&key)
+                .arg(value)
+                .arg("EX")
+                .arg(COUNTER_TTL_SECONDS)
+                .query(con)
+        };
+        let ((), notice) = self.decide("counter_set", op, |memory| {
+            memory.counter_set(scope, name, value)
+        })?;
+        Ok(notice)
+    }
+
+    /// Adds 1 to counter `name` of `scope` when it is below `limit`; returns
+    /// whether it did (atomic across every process sharing the Redis).
+    pub fn counter_take(
+        &self,
+        scope: &str,
+        name: &str,
+        limit: i64,
+    ) -> Result<(bool, Option<Notice>), LimitsError> {
+        let key = counter_key(scope, name);
+        let op = |con: &mut Connection| -> RedisResult<bool> {
+            let taken: i64 = self
+                .counter_take_script
+                .key(&key)
+                .arg(limit)
+                .arg(COUNTER_TTL_SECONDS)
+                .invoke(con)?;
+            Ok(taken == 1)
+        };
+        self.decide("counter_take", op, |memory| {
+            memory.counter_take(scope, name, limit)
+        })
+    }
+
+    /// One PING through the same connections (never falls back): a health
+    /// check, and the baseline of the benchmark.
+    pub fn ping(&self) -> Result<(), LimitsError> {
+        self.with_connection("PING", |con| {
+            ::redis::cmd("PING").query::<String>(con).map(drop)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_masked() {
+        assert_eq!(
+            mask_url("redis://user:s3cret@host:6379/0"),
+            "redis://user:***@host:6379/0"
+        );
+        assert_eq!(mask_url("redis://:s3cret@host"), "redis://:***@host");
+        assert_eq!(mask_url("redis://token@host/1"), "redis://***@host/1");
+        assert_eq!(mask_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            mask_url("redis+unix:///tmp/r.sock?db=1&pass=s3cret"),
+            "redis+unix:///tmp/r.sock?db=1&pass=***"
+        );
+        assert_eq!(mask_url("redis://a:p@ss@host"), "redis://a:***@host");
+    }
+
+    #[test]
+    fn invalid_urls_do_not_echo_the_password() {
+        let err = RedisLimiter::new("nonsense://:s3cret@", RedisOptions::default())
+            .err()
+            .map(|err| err.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("invalid Redis URL"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn keys_are_hash_tagged_by_scope() {
+        assert_eq!(
+            limit_key("ws/p", "close:1", WindowKind::Hour, 42),
+            "framesieve:{ws/p}:close:1:hour:42"
+        );
+        assert_eq!(
+            counter_key("ws/p", "batch_2024"),
+            "framesieve:{ws/p}:batch_2024:count"
+        );
+        assert_eq!(
+            limit_key("a}b", "s", WindowKind::Day, -1),
+            "framesieve:{a%7Db}:s:day:-1"
+        );
+    }
+
+    fn unreachable_limiter(strict: bool) -> RedisLimiter {
+        // Port 1 on loopback: refused at once, no waiting on a timeout.
+        let options = RedisOptions {
+            strict,
+            retry_interval: Duration::from_secs(3600),
+            ..RedisOptions::default()
+        };
+        RedisLimiter::new("redis://:s3cret@127.0.0.1:1/0", options).unwrap()
+    }
+
+    #[test]
+    fn strict_raises_with_a_masked_url() {
+        let limiter = unreachable_limiter(true);
+        let cands = [Candidate {
+            strategy: "a",
+            limits: {
+                let mut l = super::super::Limits::default();
+                l.add(WindowKind::Minute, 1);
+                l
+            },
+        }];
+        let err = limiter.take("s", &cands, 0.0).unwrap_err().to_string();
+        assert!(err.contains("redis://:***@127.0.0.1:1/0"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+        assert_eq!(limiter.stats().redis_errors, 1);
+        // Candidates that need no Redis decide without it.
+        let free = [Candidate {
+            strategy: "b",
+            limits: super::super::Limits::UNLIMITED,
+        }];
+        assert_eq!(limiter.take("s", &free, 0.0), Ok((Some(0), None)));
+    }
+
+    #[test]
+    fn fallback_decides_in_process_and_warns_once() {
+        let limiter = unreachable_limiter(false);
+        let mut limits = super::super::Limits::default();
+        limits.add(WindowKind::Minute, 2);
+        let cands = [Candidate {
+            strategy: "a",
+            limits,
+        }];
+        let results: Vec<_> = (0..4)
+            .map(|_| limiter.take("s", &cands, 0.0).unwrap())
+            .collect();
+        assert_eq!(
+            results.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![Some(0), Some(0), None, None]
+        );
+        let warnings = results
+            .iter()
+            .filter(|r| matches!(r.1, Some(Notice::FellBack(_))))
+            .count();
+        assert_eq!(warnings, 1);
+        let stats = limiter.stats();
+        assert_eq!(stats.fallback_decisions, 4);
+        // Only the first decision tried Redis; the rest waited for retry_interval.
+        assert_eq!(stats.redis_errors, 1);
+    }
+}
