@@ -160,7 +160,8 @@ def test_tuples_and_lists_are_both_accepted(limiter: Limiter) -> None:
         (
             [("a", []), ("b", [("minutely", 1), ("weekly", 1)])],
             fs.InvalidInputError,
-            "candidates[1][1][1][0]: window type must be one of 'minutely', 'hourly', 'daily', got \"weekly\"",
+            "candidates[1][1][1][0]: window type must be one of 'minutely', 'hourly', 'daily', "
+            'got "weekly"',
         ),
         (
             [("a", [("minutely", -1)])],

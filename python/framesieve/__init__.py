@@ -5,9 +5,10 @@ from framesieve._core import (
     InvalidInputError,
     InvalidTypeError,
     LimiterConnectionError,
+    MemoryLimiter,
+    RedisLimiter,
     __version__,
 )
-from framesieve._core import MemoryLimiter, RedisLimiter
 
 __all__ = [
     "FramesieveError",
