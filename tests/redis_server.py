@@ -56,6 +56,10 @@ class RespClient:
         self._sock.sendall(b"".join(parts))
         return self._read()
 
+    def read_reply(self) -> object:
+        """The next reply (e.g. a line of MONITOR output)."""
+        return self._read()
+
     def _line(self) -> bytes:
         while b"\r\n" not in self._buf:
             chunk = self._sock.recv(65536)
