@@ -271,11 +271,13 @@ def test_fallback_ends_when_redis_comes_back(caplog: pytest.LogCaptureFixture) -
         server.close()
 
 
-def test_wrong_type_key_is_a_clear_error(redis_server: RedisServer) -> None:
+def test_a_key_without_a_count_is_a_clear_error(redis_server: RedisServer) -> None:
     limiter = fs.RedisLimiter(redis_server.url, strict=True)
+    key = f"framesieve:{{s}}:a:minute:{minute(T0)}"
     with redis_server.client() as client:
-        client.command("LPUSH", f"framesieve:{{s}}:a:minute:{minute(T0)}", "x")
-    with pytest.raises(fs.LimiterConnectionError, match="take failed"):
+        client.command("SET", key, "not-a-number")
+    with pytest.raises(fs.LimiterConnectionError, match="take failed") as info:
         limiter.take("s", [("a", [("minutely", 1)])], T0)
+    assert f"key {key} does not hold a count" in str(info.value)
     # The connection stays usable for other keys.
     assert limiter.take("s", [("b", [("minutely", 1)])], T0) == "b"

@@ -41,24 +41,36 @@ impl std::error::Error for LimitsError {}
 
 /// The limits of one strategy, at most one value per window kind. A kind
 /// given twice keeps the smaller value (both limits must hold).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    values: [Option<u64>; 3],
+    /// `NONE` for a window kind without a limit (compact: candidates are
+    /// parsed on every decision).
+    values: [u64; 3],
+}
+
+/// No limit. A limit of `u64::MAX` credits could never be reached anyway.
+const NONE: u64 = u64::MAX;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::UNLIMITED
+    }
 }
 
 impl Limits {
     /// No limit at all: the strategy always gets credit.
-    pub const UNLIMITED: Limits = Limits { values: [None; 3] };
+    pub const UNLIMITED: Limits = Limits { values: [NONE; 3] };
 
     /// Adds a limit of `value` credits per `kind` window.
     pub fn add(&mut self, kind: WindowKind, value: u64) {
         let slot = &mut self.values[kind.index()];
-        *slot = Some(slot.map_or(value, |old| old.min(value)));
+        *slot = (*slot).min(value);
     }
 
     /// The limit for `kind`, if any.
     pub fn get(&self, kind: WindowKind) -> Option<u64> {
-        self.values[kind.index()]
+        let value = self.values[kind.index()];
+        (value != NONE).then_some(value)
     }
 
     /// The `(kind, value)` pairs that are set, minute first.
@@ -70,12 +82,12 @@ impl Limits {
 
     /// True when no window is limited.
     pub fn is_unlimited(&self) -> bool {
-        self.values.iter().all(Option::is_none)
+        self.values == [NONE; 3]
     }
 
     /// True when some window has a limit of 0, which never grants.
     pub fn never_grants(&self) -> bool {
-        self.values.contains(&Some(0))
+        self.values.contains(&0)
     }
 }
 

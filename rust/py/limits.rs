@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
+use pyo3::Borrowed;
+use smallvec::SmallVec;
+
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use super::errors::{invalid_input, invalid_type, limiter_connection};
@@ -42,10 +45,28 @@ impl<'py> Items<'_, 'py> {
         }
     }
 
-    fn get(&self, index: usize) -> PyResult<Bound<'py, PyAny>> {
+    fn get<'a>(&'a self, index: usize) -> PyResult<Item<'a, 'py>> {
         match self {
-            Items::List(list) => list.get_item(index),
-            Items::Tuple(tuple) => tuple.get_item(index),
+            Items::List(list) => list.get_item(index).map(Item::Owned),
+            // A tuple cannot change under us: borrow, no reference counting.
+            Items::Tuple(tuple) => tuple.get_borrowed_item(index).map(Item::Borrowed),
+        }
+    }
+}
+
+/// An item of a list (a new reference) or of a tuple (borrowed).
+enum Item<'a, 'py> {
+    Owned(Bound<'py, PyAny>),
+    Borrowed(Borrowed<'a, 'py, PyAny>),
+}
+
+impl<'py> std::ops::Deref for Item<'_, 'py> {
+    type Target = Bound<'py, PyAny>;
+
+    fn deref(&self) -> &Bound<'py, PyAny> {
+        match self {
+            Item::Owned(bound) => bound,
+            Item::Borrowed(borrowed) => borrowed,
         }
     }
 }
@@ -61,7 +82,13 @@ fn items<'a, 'py>(
     path: &dyn Fn() -> String,
     expected: &str,
 ) -> PyResult<Items<'a, 'py>> {
-    if let Ok(list) = obj.cast::<PyList>() {
+    // Exact types first: a pointer comparison, where the subclass checks of the
+    // limited API are function calls.
+    if let Ok(list) = obj.cast_exact::<PyList>() {
+        Ok(Items::List(list))
+    } else if let Ok(tuple) = obj.cast_exact::<PyTuple>() {
+        Ok(Items::Tuple(tuple))
+    } else if let Ok(list) = obj.cast::<PyList>() {
         Ok(Items::List(list))
     } else if let Ok(tuple) = obj.cast::<PyTuple>() {
         Ok(Items::Tuple(tuple))
@@ -77,6 +104,15 @@ fn items<'a, 'py>(
 /// A limit value: an int >= 0 (an integral float is accepted too, as in the
 /// configuration).
 fn limit_value(obj: &Bound<'_, PyAny>, path: &dyn Fn() -> String) -> PyResult<u64> {
+    // The common case: an exact int that fits i64 (one C call; the u64
+    // conversion of the limited API is several times slower).
+    if obj.is_exact_instance_of::<PyInt>() {
+        if let Ok(value) = obj.extract::<i64>() {
+            if let Ok(value) = u64::try_from(value) {
+                return Ok(value);
+            }
+        }
+    }
     if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
         if let Ok(value) = obj.extract::<u64>() {
             return Ok(value);
@@ -105,15 +141,18 @@ fn limit_value(obj: &Bound<'_, PyAny>, path: &dyn Fn() -> String) -> PyResult<u6
     )))
 }
 
-/// Reads `[(strategy_name, [(window_type, value), ...]), ...]`, naming the
-/// offending item on error.
-fn parse_candidates(candidates: &Bound<'_, PyAny>) -> PyResult<Vec<Candidate<PyBackedStr>>> {
+/// Candidates on the stack for the usual handful of strategies.
+type Parsed = SmallVec<[Candidate<PyBackedStr>; 4]>;
+
+/// Reads `[(strategy_name, [(window_type, value), ...]), ...]` into `parsed`,
+/// naming the offending item on error.
+fn parse_candidates(candidates: &Bound<'_, PyAny>, parsed: &mut Parsed) -> PyResult<()> {
     let outer = items(
         candidates,
         &|| "candidates".to_string(),
         "a list of (strategy_name, limits) tuples",
     )?;
-    let mut parsed = Vec::with_capacity(outer.len());
+    parsed.reserve(outer.len());
     for i in 0..outer.len() {
         let item = outer.get(i)?;
         let pair = items(
@@ -128,7 +167,10 @@ fn parse_candidates(candidates: &Bound<'_, PyAny>) -> PyResult<Vec<Candidate<PyB
             )));
         }
         let name = pair.get(0)?;
-        let strategy: PyBackedStr = match name.cast::<PyString>() {
+        let strategy: PyBackedStr = match name
+            .cast_exact::<PyString>()
+            .or_else(|_| name.cast::<PyString>())
+        {
             Ok(name) => name.clone().try_into()?,
             Err(_) => {
                 return Err(invalid_type(format!(
@@ -156,7 +198,10 @@ fn parse_candidates(candidates: &Bound<'_, PyAny>) -> PyResult<Vec<Candidate<PyB
                 )));
             }
             let kind_obj = window.get(0)?;
-            let kind = match kind_obj.cast::<PyString>() {
+            let kind = match kind_obj
+                .cast_exact::<PyString>()
+                .or_else(|_| kind_obj.cast::<PyString>())
+            {
                 Ok(kind) => {
                     let text = kind.to_str()?;
                     WindowKind::from_config_name(text).ok_or_else(|| {
@@ -174,12 +219,12 @@ fn parse_candidates(candidates: &Bound<'_, PyAny>) -> PyResult<Vec<Candidate<PyB
                     )))
                 }
             };
-            let value = limit_value(&window.get(1)?, &|| format!("{}[1]", path()))?;
+            let value = limit_value(&*window.get(1)?, &|| format!("{}[1]", path()))?;
             limits.add(kind, value);
         }
         parsed.push(Candidate { strategy, limits });
     }
-    Ok(parsed)
+    Ok(())
 }
 
 fn now_or_clock(now: Option<f64>) -> f64 {
@@ -226,7 +271,8 @@ impl PyMemoryLimiter {
         candidates: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<Option<PyBackedStr>> {
-        let mut parsed = parse_candidates(candidates)?;
+        let mut parsed = Parsed::new();
+        parse_candidates(candidates, &mut parsed)?;
         let chosen = self.inner.take(scope, &parsed, now_or_clock(now))?;
         Ok(chosen.map(|i| parsed.swap_remove(i).strategy))
     }
@@ -315,7 +361,8 @@ impl PyRedisLimiter {
         candidates: &Bound<'_, PyAny>,
         now: Option<f64>,
     ) -> PyResult<Option<PyBackedStr>> {
-        let mut parsed = parse_candidates(candidates)?;
+        let mut parsed = Parsed::new();
+        parse_candidates(candidates, &mut parsed)?;
         let now = now_or_clock(now);
         let (chosen, notice) = py.detach(|| self.inner.take(scope, &parsed, now))?;
         emit(py, notice)?;
