@@ -9,7 +9,7 @@
 //! scope is escaped so it cannot close the tag early, and the two key shapes
 //! end differently (digits vs `count`), so no limit key can equal a counter key.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -96,6 +96,9 @@ return 1
 /// (`monthly` recreation) is filled.
 const COUNTER_TTL_SECONDS: i64 = 40 * 86_400;
 
+/// The longest wait between two probes of a Redis that stays down.
+const MAX_RETRY_INTERVAL: Duration = Duration::from_secs(30);
+
 /// Idle connections kept for reuse; more threads than this open and close
 /// connections as needed.
 const MAX_IDLE: usize = 64;
@@ -110,7 +113,8 @@ pub struct RedisOptions {
     /// Limit for one command's reply (and for sending it).
     pub timeout: Duration,
     /// After a failure (not strict), how long decisions stay in-process before
-    /// Redis is tried again; keeps a down Redis from costing a timeout per frame.
+    /// Redis is probed again (doubling while it stays down, up to 30 s); keeps
+    /// a down Redis from costing a timeout per frame.
     pub retry_interval: Duration,
     /// At most one fallback warning per this interval.
     pub warn_interval: Duration,
@@ -169,6 +173,8 @@ pub struct RedisLimiter {
     warned_at: AtomicU64,
     /// In fallback since the last failure.
     down: AtomicBool,
+    /// Failed probes in a row (for the backoff).
+    failures: AtomicU32,
     /// A connection failed; the next one opened is a reconnect.
     lost: AtomicBool,
     fallback_decisions: AtomicU64,
@@ -259,6 +265,7 @@ impl RedisLimiter {
             retry_at: AtomicU64::new(0),
             warned_at: AtomicU64::new(0),
             down: AtomicBool::new(false),
+            failures: AtomicU32::new(0),
             lost: AtomicBool::new(false),
             fallback_decisions: AtomicU64::new(0),
             redis_errors: AtomicU64::new(0),
@@ -404,14 +411,30 @@ impl RedisLimiter {
     ) -> Result<(T, Option<Notice>), LimitsError> {
         if !self.options.strict {
             let retry_at = self.retry_at.load(Ordering::Acquire);
-            if retry_at != 0 && self.mono_nanos() < retry_at {
-                return Ok(self.fall_back(None, fallback));
+            if retry_at != 0 {
+                let now = self.mono_nanos();
+                // While Redis is down one thread at a time probes it (and may
+                // wait for connect_timeout); the others decide in-process.
+                let claimed = now >= retry_at
+                    && self
+                        .retry_at
+                        .compare_exchange(
+                            retry_at,
+                            now.saturating_add(self.backoff_nanos()),
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                        )
+                        .is_ok();
+                if !claimed {
+                    return Ok(self.fall_back(None, fallback));
+                }
             }
         }
         match self.with_connection(what, op) {
             Ok(value) => {
                 let notice = if self.down.swap(false, Ordering::AcqRel) {
                     self.retry_at.store(0, Ordering::Release);
+                    self.failures.store(0, Ordering::Release);
                     Some(Notice::Recovered(format!(
                         "Redis at {} answers again; rate limits are shared again",
                         self.display_url
@@ -424,13 +447,26 @@ impl RedisLimiter {
             Err(err) if self.options.strict => Err(err),
             Err(err) => {
                 self.down.store(true, Ordering::Release);
-                let retry = self.options.retry_interval.as_nanos();
-                let retry = u64::try_from(retry).unwrap_or(u64::MAX);
-                self.retry_at
-                    .store(self.mono_nanos().saturating_add(retry), Ordering::Release);
+                self.failures.fetch_add(1, Ordering::AcqRel);
+                self.retry_at.store(
+                    self.mono_nanos().saturating_add(self.backoff_nanos()),
+                    Ordering::Release,
+                );
                 Ok(self.fall_back(Some(err), fallback))
             }
         }
+    }
+
+    /// How long to decide in-process before probing Redis again:
+    /// `retry_interval`, doubled for each failed probe in a row, at most
+    /// `MAX_RETRY_INTERVAL` (never less than `retry_interval`).
+    fn backoff_nanos(&self) -> u64 {
+        let failures = self.failures.load(Ordering::Acquire).clamp(1, 16);
+        let base = self.options.retry_interval;
+        let backoff = base
+            .saturating_mul(1 << (failures - 1))
+            .min(MAX_RETRY_INTERVAL.max(base));
+        u64::try_from(backoff.as_nanos()).unwrap_or(u64::MAX)
     }
 
     fn fall_back<T>(
@@ -740,5 +776,38 @@ mod tests {
         assert_eq!(stats.fallback_decisions, 4);
         // Only the first decision tried Redis; the rest waited for retry_interval.
         assert_eq!(stats.redis_errors, 1);
+    }
+
+    #[test]
+    fn probes_of_a_down_redis_back_off() {
+        let options = RedisOptions {
+            retry_interval: Duration::from_millis(20),
+            ..RedisOptions::default()
+        };
+        let limiter = RedisLimiter::new("redis://127.0.0.1:1/0", options).unwrap();
+        let cands = [Candidate {
+            strategy: "a",
+            limits: {
+                let mut l = super::super::Limits::default();
+                l.add(WindowKind::Day, 1_000_000);
+                l
+            },
+        }];
+        let started = Instant::now();
+        let mut decisions = 0u64;
+        while started.elapsed() < Duration::from_millis(300) {
+            assert_eq!(limiter.take("s", &cands, 0.0).map(|r| r.0), Ok(Some(0)));
+            decisions += 1;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let stats = limiter.stats();
+        assert_eq!(stats.fallback_decisions, decisions);
+        // Probes at about 0, 20, 60, 140 and 300 ms (doubling), not every 20 ms
+        // (15 probes); a slow machine only makes fewer.
+        assert!(
+            (2..=6).contains(&stats.redis_errors),
+            "{} probes",
+            stats.redis_errors
+        );
     }
 }
