@@ -281,3 +281,36 @@ def test_a_key_without_a_count_is_a_clear_error(redis_server: RedisServer) -> No
     assert f"key {key} does not hold a count" in str(info.value)
     # The connection stays usable for other keys.
     assert limiter.take("s", [("b", [("minutely", 1)])], T0) == "b"
+
+
+def test_a_forked_child_does_not_share_the_parents_connection(redis_server: RedisServer) -> None:
+    import multiprocessing
+    import warnings
+
+    limiter = fs.RedisLimiter(redis_server.url, strict=True)
+    candidates = [("a", [("minutely", 300)])]
+    assert limiter.take("fork", candidates, T0) == "a"  # the parent now holds a pooled connection
+    with warnings.catch_warnings():
+        # Python >= 3.12 warns about fork in a process with threads; that is the point here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.SimpleQueue()
+        go = ctx.Event()
+
+        def child() -> None:
+            go.wait()
+            granted = sum(limiter.take("fork", candidates, T0) == "a" for _ in range(200))
+            queue.put((granted, limiter.stats()["connections_opened"]))
+
+        proc = ctx.Process(target=child)
+        proc.start()
+    go.set()
+    mine = sum(limiter.take("fork", candidates, T0) == "a" for _ in range(200))
+    proc.join(30)
+    assert proc.exitcode == 0
+    theirs, child_connections = queue.get()
+    # The child opened a connection of its own (the inherited count is 1)...
+    assert child_connections == 2
+    assert limiter.stats()["connections_opened"] == 1
+    # ...and no reply went to the wrong process: 1 + 400 attempts, 300 credits.
+    assert 1 + mine + theirs == 300

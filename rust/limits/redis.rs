@@ -161,6 +161,8 @@ pub struct RedisLimiter {
     display_url: String,
     options: RedisOptions,
     idle: Mutex<Vec<Connection>>,
+    /// The process whose connections `idle` holds.
+    owner_pid: AtomicU32,
     fallback: MemoryLimiter,
     take_script: Script,
     give_back_script: Script,
@@ -256,6 +258,7 @@ impl RedisLimiter {
             display_url,
             options,
             idle: Mutex::new(Vec::new()),
+            owner_pid: AtomicU32::new(std::process::id()),
             fallback: MemoryLimiter::new(),
             take_script: Script::new(TAKE_SCRIPT),
             give_back_script: Script::new(GIVE_BACK_SCRIPT),
@@ -300,10 +303,18 @@ impl RedisLimiter {
     }
 
     fn pop_idle(&self) -> Option<Connection> {
-        self.idle
+        let mut idle = self
+            .idle
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // After a fork the child holds copies of the parent's sockets: using
+        // them would interleave both processes' replies. Drop them (closing
+        // only the child's copies) and connect afresh.
+        let pid = std::process::id();
+        if self.owner_pid.swap(pid, Ordering::AcqRel) != pid {
+            idle.clear();
+        }
+        idle.pop()
     }
 
     fn push_idle(&self, con: Connection) {
