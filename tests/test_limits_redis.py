@@ -314,3 +314,23 @@ def test_a_forked_child_does_not_share_the_parents_connection(redis_server: Redi
     assert limiter.stats()["connections_opened"] == 1
     # ...and no reply went to the wrong process: 1 + 400 attempts, 300 credits.
     assert 1 + mine + theirs == 300
+
+
+def test_a_server_that_never_answers_times_out() -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel accepts connections; nothing ever replies
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        strict = fs.RedisLimiter(url, strict=True, timeout=0.2)
+        started = time.monotonic()
+        with pytest.raises(fs.LimiterConnectionError) as info:
+            strict.take("s", CANDIDATES, T0)
+        assert time.monotonic() - started < 10
+        assert "no answer within" in str(info.value)
+        lenient = fs.RedisLimiter(url, timeout=0.2, retry_interval=60)
+        assert lenient.take("s", CANDIDATES, T0) == "close"
+        assert lenient.take("s", CANDIDATES, T0) == "close"
+        assert lenient.stats()["fallback_decisions"] == 2
+        assert lenient.stats()["redis_errors"] == 1

@@ -406,8 +406,20 @@ impl RedisLimiter {
 
     fn failure(&self, what: &str, how: &str, err: &RedisError) -> LimitsError {
         self.redis_errors.fetch_add(1, Ordering::Relaxed);
+        // A read timeout surfaces as EAGAIN ("Resource temporarily
+        // unavailable"): say what it means.
+        let hint = if err.is_timeout() {
+            let limit = if how == "cannot connect" {
+                self.options.connect_timeout
+            } else {
+                self.options.timeout
+            };
+            format!("no answer within {:.3} s ({err})", limit.as_secs_f64())
+        } else {
+            err.to_string()
+        };
         LimitsError::Connection(format!(
-            "Redis at {}: {what} {how}: {err}",
+            "Redis at {}: {what} {how}: {hint}",
             self.display_url
         ))
     }
