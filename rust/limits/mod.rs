@@ -3,11 +3,13 @@
 
 pub mod memory;
 pub mod redis;
+mod scripts;
 mod table;
 pub mod window;
 
 pub use memory::MemoryLimiter;
 pub use redis::{Notice, RedisLimiter, RedisOptions, RedisStats};
+pub use scripts::mask_url;
 pub use window::WindowKind;
 
 use std::fmt;
