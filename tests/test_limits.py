@@ -147,6 +147,10 @@ def test_tuples_and_lists_are_both_accepted(limiter: Limiter) -> None:
     assert limiter.take("s", (("a", (("minutely", 1),)),), T0) == "a"
     assert limiter.take("s", [["a", [["minutely", 1]]]], T0) is None
     assert limiter.take("s", [("b", [("hourly", 1.0)])], T0) == "b"
+    # Window types built at run time (not interned) are read as well.
+    built = "".join(["min", "utely"])
+    assert limiter.take("s", [("c", [(built, 1)])], T0) == "c"
+    assert limiter.take("s", [("c", [("minutely", 1)])], T0) is None
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
+use pyo3::sync::PyOnceLock;
 use pyo3::Borrowed;
 use smallvec::SmallVec;
 
@@ -141,6 +142,27 @@ fn limit_value(obj: &Bound<'_, PyAny>, path: &dyn Fn() -> String) -> PyResult<u6
     )))
 }
 
+/// A window type given as a string that is not one of the interned names.
+fn window_kind(obj: &Bound<'_, PyAny>, path: &dyn Fn() -> String) -> PyResult<WindowKind> {
+    let Ok(text) = obj.cast::<PyString>() else {
+        return Err(invalid_type(format!(
+            "{}[0]: window type must be a str, got {}",
+            path(),
+            type_name(obj)
+        )));
+    };
+    let text = text.to_str()?;
+    WindowKind::from_config_name(text).ok_or_else(|| {
+        invalid_input(format!(
+            "{}[0]: window type must be one of 'minutely', 'hourly', 'daily', got {text:?}",
+            path()
+        ))
+    })
+}
+
+/// The window type names as interned Python strings, in `WindowKind::ALL` order.
+static KIND_NAMES: PyOnceLock<[Py<PyString>; 3]> = PyOnceLock::new();
+
 /// Candidates on the stack for the usual handful of strategies.
 type Parsed = SmallVec<[Candidate<PyBackedStr>; 4]>;
 
@@ -153,6 +175,9 @@ fn parse_candidates(candidates: &Bound<'_, PyAny>, parsed: &mut Parsed) -> PyRes
         "a list of (strategy_name, limits) tuples",
     )?;
     parsed.reserve(outer.len());
+    let kind_names = KIND_NAMES.get_or_init(candidates.py(), || {
+        WindowKind::ALL.map(|kind| PyString::intern(candidates.py(), kind.config_name()).unbind())
+    });
     for i in 0..outer.len() {
         let item = outer.get(i)?;
         let pair = items(
@@ -198,26 +223,14 @@ fn parse_candidates(candidates: &Bound<'_, PyAny>, parsed: &mut Parsed) -> PyRes
                 )));
             }
             let kind_obj = window.get(0)?;
-            let kind = match kind_obj
-                .cast_exact::<PyString>()
-                .or_else(|_| kind_obj.cast::<PyString>())
-            {
-                Ok(kind) => {
-                    let text = kind.to_str()?;
-                    WindowKind::from_config_name(text).ok_or_else(|| {
-                        invalid_input(format!(
-                            "{}[0]: window type must be one of 'minutely', 'hourly', 'daily', got {text:?}",
-                            path()
-                        ))
-                    })?
-                }
-                Err(_) => {
-                    return Err(invalid_type(format!(
-                        "{}[0]: window type must be a str, got {}",
-                        path(),
-                        type_name(&kind_obj)
-                    )))
-                }
+            // Fast path: the interned "minutely"/"hourly"/"daily" (string
+            // literals in Python code are interned) compare by address.
+            let interned = kind_names
+                .iter()
+                .position(|name| name.as_ptr() == kind_obj.as_ptr());
+            let kind = match interned {
+                Some(index) => WindowKind::ALL[index],
+                None => window_kind(&kind_obj, &path)?,
             };
             let value = limit_value(&*window.get(1)?, &|| format!("{}[1]", path()))?;
             limits.add(kind, value);
