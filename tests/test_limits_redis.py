@@ -334,3 +334,31 @@ def test_a_server_that_never_answers_times_out() -> None:
         assert lenient.take("s", CANDIDATES, T0) == "close"
         assert lenient.stats()["fallback_decisions"] == 2
         assert lenient.stats()["redis_errors"] == 1
+
+
+def test_the_gil_is_released_while_waiting_for_redis() -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        limiter = fs.RedisLimiter(url, strict=True, connect_timeout=1.0, timeout=1.0)
+        done = threading.Event()
+
+        def blocked() -> None:
+            with pytest.raises(fs.LimiterConnectionError):
+                limiter.take("s", CANDIDATES, T0)
+            done.set()
+
+        thread = threading.Thread(target=blocked)
+        thread.start()
+        time.sleep(0.05)  # the other thread is now waiting on the silent server
+        spins = 0
+        deadline = time.monotonic() + 0.3
+        while time.monotonic() < deadline and not done.is_set():
+            spins += 1
+        thread.join()
+        # This thread kept running Python code while the other one waited
+        # (holding the GIL there would have stalled it until the timeout).
+        assert spins > 1000
