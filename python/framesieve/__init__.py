@@ -6,6 +6,8 @@ from framesieve._core import (
     InvalidInputError,
     InvalidTypeError,
     LimiterConnectionError,
+    MemoryLimiter,
+    RedisLimiter,
     __version__,
 )
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
@@ -20,6 +22,8 @@ __all__ = [
     "InvalidTypeError",
     "LimiterConnectionError",
     "Sampler",
+    "MemoryLimiter",
+    "RedisLimiter",
     "__version__",
     "load_config",
 ]
