@@ -7,11 +7,15 @@ from framesieve._core import (
     LimiterConnectionError,
     __version__,
 )
+from framesieve.image import PreparedImage, prepare_image, rescale_prediction
 
 __all__ = [
     "FramesieveError",
     "InvalidInputError",
     "InvalidTypeError",
     "LimiterConnectionError",
+    "PreparedImage",
     "__version__",
+    "prepare_image",
+    "rescale_prediction",
 ]

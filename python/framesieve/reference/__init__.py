@@ -1,3 +1,7 @@
 """Pure-Python reference of the Rust core, used by tests and benchmarks."""
 
-__all__: list[str] = []
+from framesieve.reference.image import prepare_image
+
+__all__: list[str] = [
+    "prepare_image",
+]
