@@ -105,7 +105,7 @@ fn check_array<'py>(image: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn
     };
     if !ok {
         return Err(invalid_input(format!(
-            "image must have shape (H, W), (H, W, 3) or (H, W, 4), got ({})",
+            "image must have shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got ({})",
             shape
                 .iter()
                 .map(|n| n.to_string())

@@ -1,7 +1,8 @@
 """Pure numpy + Pillow twin of ``framesieve.prepare_image`` (tests and benchmarks).
 
-Same size rule and the same kind of filter: Pillow's ``BILINEAR`` resize is a triangle
-convolution whose support grows with the scale (antialiased), like the Rust core's.
+Same size rule and the same filter: Pillow's ``HAMMING`` resize, a convolution whose
+support grows with the scale (antialiased), which the Rust core's fast_image_resize
+Hamming filter reproduces.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def _validate(image: Any, max_size: Any, quality: Any, channel_order: Any) -> No
     if image.dtype != np.uint8:
         raise InvalidTypeError(f"image must have dtype uint8, got {image.dtype}")
     if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (1, 3, 4))):
-        raise InvalidInputError(f"image must have shape (H, W), (H, W, 3) or (H, W, 4), got {image.shape}")
+        raise InvalidInputError(
+            f"image must have shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {image.shape}"
+        )
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise InvalidInputError("image must have a positive width and height")
     if isinstance(quality, bool) or not isinstance(quality, int):
@@ -79,7 +82,7 @@ def prepare_image(
     height, width = image.shape[:2]
     size = output_size(width, height, max_size)
     if size != (width, height):
-        pil = pil.resize(size, Image.Resampling.BILINEAR)
+        pil = pil.resize(size, Image.Resampling.HAMMING)
     buffer = io.BytesIO()
     # subsampling=2 is 4:2:0, like OpenCV and the Rust core.
     pil.save(buffer, format="JPEG", quality=quality, subsampling=2)
