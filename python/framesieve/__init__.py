@@ -12,6 +12,7 @@ from framesieve._core import (
 )
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
 from framesieve.sampler import Sampler
+from framesieve.image import PreparedImage, prepare_image, rescale_prediction
 
 __all__ = [
     "Config",
@@ -26,4 +27,8 @@ __all__ = [
     "RedisLimiter",
     "__version__",
     "load_config",
+    "PreparedImage",
+    "__version__",
+    "prepare_image",
+    "rescale_prediction",
 ]
