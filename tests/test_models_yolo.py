@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from framesieve import InvalidInputError
 from framesieve.models import YoloDetector, load_model, resolve_providers
-from framesieve.models.nms import batched_nms, nms
 from onnx_graphs import constant_output_model
 
 NAMES = "{0: 'person', 1: 'car', 2: 'dog'}"  # as Ultralytics writes it: str(dict)
@@ -212,55 +209,3 @@ def test_cuda_provider_is_used_when_available_else_refused_clearly():
         assert resolve_providers(None) == ["CPUExecutionProvider"]
         with pytest.raises(InvalidInputError, match="onnxruntime-gpu"):
             YoloDetector(blob, providers="cuda")
-
-
-# -- NMS ------------------------------------------------------------------------------------
-
-
-def iou(a, b) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def test_nms_hand_example():
-    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 10, 10]], np.float32)
-    scores = np.array([0.5, 0.9, 0.8, 0.4], np.float32)
-    # box 1 (0.9) suppresses 0 (IoU 81/119 = 0.68) and 3 (same as 0); box 2 is apart
-    assert list(nms(boxes, scores, 0.5)) == [1, 2]
-    # at 0.7, box 0 survives box 1 (0.68) and then suppresses its twin, box 3
-    assert list(nms(boxes, scores, 0.7)) == [1, 2, 0]
-    # class-aware: box 0 in its own class survives
-    assert sorted(batched_nms(boxes, scores, np.array([1, 0, 0, 0]), 0.5)) == [0, 1, 2]
-
-
-box_strategy = st.tuples(
-    st.floats(0, 100, allow_nan=False), st.floats(0, 100, allow_nan=False), st.floats(1, 60), st.floats(1, 60)
-).map(lambda t: (t[0], t[1], t[0] + t[2], t[1] + t[3]))
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(st.tuples(box_strategy, st.floats(0, 1), st.integers(0, 2)), max_size=25),
-    st.sampled_from([0.3, 0.5, 0.7]),
-)
-def test_batched_nms_properties(items, threshold):
-    boxes = np.array([b for b, _, _ in items], np.float32).reshape(-1, 4)
-    scores = np.array([s for _, s, _ in items], np.float32)
-    classes = np.array([c for _, _, c in items], np.int64)
-    keep = [int(i) for i in batched_nms(boxes, scores, classes, threshold)]
-    assert len(set(keep)) == len(keep)
-    # kept boxes come best first, and no two of one class overlap more than the threshold
-    assert all(scores[keep[i]] >= scores[keep[i + 1]] for i in range(len(keep) - 1))
-    for i in keep:
-        for j in keep:
-            if i < j and classes[i] == classes[j]:
-                assert iou(boxes[i], boxes[j]) <= threshold + 1e-6
-    # every dropped box is overlapped beyond the threshold by a kept box of its class scoring at least as much
-    for d in set(range(len(items))) - set(keep):
-        assert any(
-            classes[k] == classes[d] and scores[k] >= scores[d] and iou(boxes[k], boxes[d]) > threshold - 1e-6
-            for k in keep
-        )

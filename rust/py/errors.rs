@@ -73,10 +73,7 @@ fn limiter_connection_type(py: Python<'_>) -> PyResult<&'static Py<PyType>> {
     )
 }
 
-fn raise(
-    make: fn(Python<'_>) -> PyResult<&'static Py<PyType>>,
-    message: String,
-) -> PyErr {
+fn raise(make: fn(Python<'_>) -> PyResult<&'static Py<PyType>>, message: String) -> PyErr {
     Python::attach(|py| match make(py) {
         Ok(ty) => PyErr::from_type(ty.bind(py).clone(), message),
         Err(err) => err,
@@ -103,6 +100,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("FramesieveError", py.get_type::<FramesieveError>())?;
     m.add("InvalidInputError", invalid_input_type(py)?.bind(py))?;
     m.add("InvalidTypeError", invalid_type_type(py)?.bind(py))?;
-    m.add("LimiterConnectionError", limiter_connection_type(py)?.bind(py))?;
+    m.add(
+        "LimiterConnectionError",
+        limiter_connection_type(py)?.bind(py),
+    )?;
     Ok(())
 }
