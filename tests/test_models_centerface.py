@@ -118,7 +118,7 @@ def test_one_face_in_every_frame_of_the_carphone_video(model):
     counts = []
     with open_source(video_path("carphone_pristine.mp4")) as source:
         for frame in source:
-            if frame.index % 10 == 0:
+            if frame.frame_index % 10 == 0:
                 counts.append(len(model.predict_arrays(frame.image)))
     assert counts == [1] * 12
 

@@ -32,7 +32,7 @@ def test_video_frames_sizes_and_video_time(name, count, width, height, fps):
     assert all(isinstance(f, Frame) for f in frames)
     assert {f.image.shape for f in frames} == {(height, width, 3)}
     assert {f.image.dtype for f in frames} == {np.dtype(np.uint8)}
-    assert [f.index for f in frames] == list(range(count))
+    assert [f.frame_index for f in frames] == list(range(count))
     # video time, anchored at the epoch: frame i at i / fps
     stamps = np.array([f.timestamp for f in frames]) - epoch
     np.testing.assert_allclose(stamps, np.arange(count) / fps, atol=1e-3)
@@ -61,7 +61,7 @@ def test_max_frames_and_early_stop_release_the_decoder():
     source = open_source(video_path("bikes.mp4"), queue_size=2)
     taken = []
     for frame in source:
-        taken.append(frame.index)
+        taken.append(frame.frame_index)
         if len(taken) == 5:
             break
     source.close()
@@ -89,7 +89,7 @@ def test_folder_of_images_in_sorted_order(tmp_path, caplog):
     # broken.png sorts first and is skipped with a warning naming it; notes.txt is ignored
     assert "broken.png" in caplog.text
     assert [round(float(f.image.mean())) for f in frames] == [10, 20, 30]
-    assert [f.index for f in frames] == [0, 1, 2]
+    assert [f.frame_index for f in frames] == [0, 1, 2]
     stamps = [f.timestamp for f in frames]
     assert before <= stamps[0] <= stamps[1] <= stamps[2] <= time.time()
 
@@ -165,4 +165,16 @@ def test_decoding_runs_ahead_of_a_slow_consumer():
             time.sleep(0.01)
         # while the consumer holds frame 0, the decode thread filled the queue, and no more
         assert source._queue.qsize() == 3
-        assert [f.index for f in iterator] == list(range(1, 20))
+        assert [f.frame_index for f in iterator] == list(range(1, 20))
+
+
+def test_digits_name_a_camera_unless_such_a_path_exists(tmp_path, monkeypatch):
+    (tmp_path / "5").mkdir()
+    write_png(tmp_path / "5" / "a.png", 1)
+    monkeypatch.chdir(tmp_path)
+    with open_source("5") as source:
+        assert source.kind == "folder" and len(list(source)) == 1
+    with pytest.raises(SourceError, match="no camera at index 6"):
+        open_source("6")
+    with pytest.raises(SourceError, match="no camera at index 5"):
+        open_source(5)

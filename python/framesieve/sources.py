@@ -3,7 +3,7 @@
 All of them go through OpenCV: `cv2.VideoCapture` opens files, camera indexes and
 RTSP/HTTP/RTMP URLs through one API, and the opencv-python-headless wheel ships
 its own FFmpeg, so no system library is needed (PyAV would need a second decoder
-stack for cameras). Frames come out as `Frame(image, timestamp, index)` tuples:
+stack for cameras). Frames come out as `Frame(image, timestamp, frame_index)` tuples:
 BGR uint8 images, timestamps in UNIX seconds that go to `register(timestamp=...)`.
 
 Timestamps: for video files, the frame's time in the video (its presentation
@@ -50,7 +50,7 @@ class Frame(NamedTuple):
 
     image: np.ndarray
     timestamp: float
-    index: int
+    frame_index: int
 
 
 def redact(source: str) -> str:
@@ -92,9 +92,12 @@ class FrameSource:
 
     # -- opening -----------------------------------------------------------------------------
     def _open(self, source: str | int | os.PathLike[str]) -> None:
-        if isinstance(source, int) or (isinstance(source, str) and source.strip().isdigit()):
-            self.kind, self.name = "camera", f"camera {int(source)}"
-            self._open_capture(int(source), f"no camera at index {int(source)} (or it is in use)")
+        # Digits name a camera, unless a file or folder of that name exists.
+        is_index = isinstance(source, str) and source.strip().isdigit() and not Path(source).exists()
+        if isinstance(source, int) or (isinstance(source, str) and is_index):
+            index = int(source)
+            self.kind, self.name = "camera", f"camera {index}"
+            self._open_capture(index, f"no camera at index {index} (or it is in use)")
             return
         text = os.fspath(source)
         if _URL.match(text) and not text.lower().startswith("file://"):
