@@ -21,15 +21,15 @@ def constant_output_model(
     output: np.ndarray,
     *,
     input_hw: tuple[int, int] = (640, 640),
-    dynamic_batch: bool = True,
+    batch: int | str = "batch",
     metadata: dict[str, str] | None = None,
 ) -> bytes:
     """An image model whose output is `output` (shape [1, ...]) for every image of the batch.
 
+    `batch`: the input's batch dimension, symbolic (default) or a fixed size.
     The graph still reads its input (mean * 0, broadcast over the batch) so that the
     output's batch size follows the input's, as a real exported model's does.
     """
-    batch: int | str = "batch" if dynamic_batch else 1
     rank = output.ndim
     image = helper.make_tensor_value_info("images", TensorProto.FLOAT, [batch, 3, *input_hw])
     result = helper.make_tensor_value_info("output0", TensorProto.FLOAT, [batch, *output.shape[1:]])

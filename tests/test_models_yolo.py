@@ -125,11 +125,15 @@ def test_batch_maps_each_frame_with_its_own_letterbox(v8_model):
     )
 
 
-def test_fixed_batch_of_one_model_runs_batches_frame_by_frame():
-    model = YoloDetector(constant_output_model(v8_output(), dynamic_batch=False), providers="cpu")
-    assert not model.batchable
-    results = model.predict_batch([np.zeros((640, 640, 3), np.uint8)] * 3)
-    assert [len(r["predictions"]) for r in results] == [3, 3, 3]
+@pytest.mark.parametrize("batch", [1, 2])
+def test_fixed_batch_models_run_in_groups_of_their_size(batch):
+    model = YoloDetector(constant_output_model(v8_output(), batch=batch), providers="cpu")
+    assert model.fixed_batch == batch and model.batchable == (batch > 1)
+    sizes = [(640, 640), (720, 1280), (320, 160)]
+    results = model.predict_batch([np.zeros((h, w, 3), np.uint8) for h, w in sizes])
+    # in the 160-wide frame (padded 160 px left) the dog box (x 80..120) falls in the padding
+    assert [len(r["predictions"]) for r in results] == [3, 3, 2]
+    assert [(r["image"]["height"], r["image"]["width"]) for r in results] == sizes
     # no names in the metadata: class ids as names
     assert sorted(p["class"] for p in results[0]["predictions"]) == ["0", "1", "2"]
 

@@ -48,8 +48,10 @@ class OnnxImageModel:
             raise InvalidInputError(f"model: image input must be float, got {inputs[0].type}")
         self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
         batch = self.input_shape[0]
+        #: the batch size the graph is fixed to, or None when it is dynamic
+        self.fixed_batch: int | None = batch if isinstance(batch, int) and batch > 0 else None
         #: the model takes several frames in one run (its batch dimension is not a fixed 1)
-        self.batchable = not (isinstance(batch, int) and batch == 1)
+        self.batchable = self.fixed_batch != 1
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model_id={self.model_id!r}, provider={self.provider!r})"
@@ -70,10 +72,15 @@ class OnnxImageModel:
         frames = [check_frame(f, what=f"frames[{i}]") for i, f in enumerate(frames)]
         if not frames:
             return []
-        groups = [frames] if self.batchable else [[f] for f in frames]
+        size = self.fixed_batch or len(frames)
         results: list[Any] = []
-        for group in groups:
+        for start in range(0, len(frames), size):
+            group = frames[start : start + size]
             blob, infos = self._preprocess(group)
+            if self.fixed_batch is not None and blob.shape[0] < self.fixed_batch:
+                # A graph exported with a fixed batch: fill the last run with copies.
+                fill = np.repeat(blob[-1:], self.fixed_batch - blob.shape[0], axis=0)
+                blob = np.concatenate([blob, fill])
             outputs = self._run(blob)
             results.extend(self._postprocess(outputs, i, info) for i, info in enumerate(infos))
         return results
