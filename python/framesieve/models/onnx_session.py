@@ -56,6 +56,22 @@ def resolve_providers(providers: str | Sequence[str] | None) -> list[str]:
     return wanted
 
 
+_preloaded = False
+
+
+def _preload_cuda(ort: Any) -> None:
+    """Load CUDA / cuDNN from the nvidia-* pip packages (onnxruntime-gpu >= 1.19 can),
+    so a venv holding them (e.g. next to PyTorch) needs no LD_LIBRARY_PATH."""
+    global _preloaded
+    if _preloaded or not hasattr(ort, "preload_dlls"):
+        return
+    _preloaded = True
+    try:
+        ort.preload_dlls()
+    except Exception as exc:  # missing libraries: onnxruntime then falls back to CPU and says so
+        log.warning("onnxruntime.preload_dlls() failed: %s", exc)
+
+
 def create_session(
     model: str | os.PathLike[str] | bytes, providers: str | Sequence[str] | None = None
 ) -> tuple[Any, str]:
@@ -67,6 +83,8 @@ def create_session(
     """
     ort = _ort()
     wanted = resolve_providers(providers)
+    if CUDA in wanted:
+        _preload_cuda(ort)
     source = model if isinstance(model, bytes) else os.fspath(model)
     options = ort.SessionOptions()
     # Errors only: onnxruntime's own warnings go to stderr, not through logging.
