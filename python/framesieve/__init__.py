@@ -7,11 +7,16 @@ from framesieve._core import (
     LimiterConnectionError,
     __version__,
 )
+from framesieve.config import Config, ConfigError, ConfigWarning, load_config
 
 __all__ = [
+    "Config",
+    "ConfigError",
+    "ConfigWarning",
     "FramesieveError",
     "InvalidInputError",
     "InvalidTypeError",
     "LimiterConnectionError",
     "__version__",
+    "load_config",
 ]
