@@ -79,3 +79,13 @@ def prepare_image(
     _filter: str | None = None,
 ) -> tuple[bytes, tuple[int, int], tuple[int, int]]: ...
 def output_size(width: int, height: int, max_size: object) -> tuple[int, int]: ...
+# models: class-aware NMS (rust/nms)
+import numpy as _nms_np  # noqa: E402
+import numpy.typing as _nms_npt  # noqa: E402
+
+def batched_nms(
+    xyxy: _nms_npt.NDArray[_nms_np.float32],
+    scores: _nms_npt.NDArray[_nms_np.float32],
+    class_ids: _nms_npt.NDArray[_nms_np.int64] | None,
+    iou_threshold: float,
+) -> _nms_npt.NDArray[_nms_np.int64]: ...
