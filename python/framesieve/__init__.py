@@ -11,8 +11,8 @@ from framesieve._core import (
     __version__,
 )
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
-from framesieve.sampler import Sampler
 from framesieve.image import PreparedImage, prepare_image, rescale_prediction
+from framesieve.sampler import Sampler
 
 __all__ = [
     "Config",
@@ -22,13 +22,12 @@ __all__ = [
     "InvalidInputError",
     "InvalidTypeError",
     "LimiterConnectionError",
-    "Sampler",
     "MemoryLimiter",
+    "PreparedImage",
     "RedisLimiter",
+    "Sampler",
     "__version__",
     "load_config",
-    "PreparedImage",
-    "__version__",
     "prepare_image",
     "rescale_prediction",
 ]

@@ -2,6 +2,9 @@
 
 from typing import Any, final
 
+import numpy as np
+import numpy.typing as npt
+
 __version__: str
 
 class FramesieveError(Exception): ...
@@ -28,8 +31,8 @@ class Sampler:
         prediction_type: str | None = None,
         class_names: list[str] | None = None,
     ) -> list[str]: ...
+
 # limits (SPEC §4.3)
-from typing import final  # noqa: E402
 
 _Candidates = list[tuple[str, list[tuple[str, int]]]]
 
@@ -70,6 +73,7 @@ class RedisLimiter:
     def counter_take(self, scope: str, name: str, limit: int) -> bool: ...
     def ping(self) -> None: ...
     def stats(self) -> dict[str, int]: ...
+
 # image (rust/py/image.rs)
 def prepare_image(
     image: object,
@@ -79,13 +83,11 @@ def prepare_image(
     _filter: str | None = None,
 ) -> tuple[bytes, tuple[int, int], tuple[int, int]]: ...
 def output_size(width: int, height: int, max_size: object) -> tuple[int, int]: ...
-# models: class-aware NMS (rust/nms)
-import numpy as _nms_np  # noqa: E402
-import numpy.typing as _nms_npt  # noqa: E402
 
+# models: class-aware NMS (rust/nms)
 def batched_nms(
-    xyxy: _nms_npt.NDArray[_nms_np.float32],
-    scores: _nms_npt.NDArray[_nms_np.float32],
-    class_ids: _nms_npt.NDArray[_nms_np.int64] | None,
+    xyxy: npt.NDArray[np.float32],
+    scores: npt.NDArray[np.float32],
+    class_ids: npt.NDArray[np.int64] | None,
     iou_threshold: float,
-) -> _nms_npt.NDArray[_nms_np.int64]: ...
+) -> npt.NDArray[np.int64]: ...
