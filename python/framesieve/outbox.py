@@ -174,5 +174,11 @@ class Outbox:
             fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
             self._lock_file.close()
 
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"Outbox({str(self.path)!r}, pending={len(self)}, bytes={self._bytes})"
