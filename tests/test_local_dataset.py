@@ -6,8 +6,8 @@ import json
 import os
 
 import pytest
-from engine_helpers import datapoint
 
+from engine_helpers import datapoint
 from framesieve import LocalDataset, export_coco
 
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from engine_helpers import datapoint
 
+from engine_helpers import datapoint
 from framesieve import OutboxLockedError
 from framesieve.outbox import Outbox
 

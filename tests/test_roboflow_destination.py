@@ -7,8 +7,8 @@ import logging
 import traceback
 
 import pytest
-from engine_helpers import datapoint, jpeg
 
+from engine_helpers import datapoint, jpeg
 from framesieve import PermanentDeliveryError, RoboflowDestination, TransientDeliveryError
 
 KEY = "test-key-0123456789"
