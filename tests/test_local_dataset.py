@@ -147,3 +147,13 @@ def test_coco_export_names_a_broken_annotation(tmp_path):
     _deliver(dataset, datapoint(1, annotation='{"predictions": [{"x": "a"}]}'))
     with pytest.raises(ValueError, match=r"al_2024_01_01/annotations/dp0001\.json"):
         export_coco(tmp_path)
+
+
+def test_coco_export_command(tmp_path, capsys):
+    from framesieve.cli import main
+
+    _deliver(LocalDataset(tmp_path), datapoint(1))
+    assert main(["export", "coco", str(tmp_path), "-o", str(tmp_path / "c.json")]) == 0
+    assert json.loads((tmp_path / "c.json").read_text())["images"][0]["file_name"].endswith("dp0001.jpg")
+    assert main(["export", "coco", str(tmp_path), "--batch", "none"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["images"] == []
