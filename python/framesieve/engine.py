@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from framesieve._core import FramesieveError, InvalidInputError, InvalidTypeError
 from framesieve.datapoint import Datapoint
 from framesieve.delivery import Deliverer
@@ -44,6 +46,8 @@ from framesieve.plan import Plan, build_plan
 from framesieve.worker import CLASSIFICATION, Job, default_workers, prepare
 
 log = logging.getLogger("framesieve")
+_NDARRAY = np.ndarray
+_U8 = np.dtype(np.uint8)
 
 _COUNTERS = (
     "seen",
@@ -203,26 +207,40 @@ class ActiveLearning:
         if self._closed:
             raise FramesieveError("ActiveLearning.register: the engine is closed")
         next(self._seen)
+        # The common case (a contiguous-or-not HxWx3 uint8 array) is checked inline: this
+        # runs on every frame of the caller's stream; anything else takes the full check.
+        if type(image) is _NDARRAY and image.dtype is _U8:
+            shape = image.shape
+            if len(shape) != 3 or shape[2] != 3 or not shape[0] or not shape[1]:
+                check_image(image)
+        else:
+            check_image(image)
         if type(prediction_type) is not str:
             raise InvalidTypeError(f"prediction_type: expected a str, got {type(prediction_type).__name__}")
-        check_image(image)
-        if image_name is not None and type(image_name) is not str:
-            raise InvalidTypeError(f"image_name: expected a str, got {type(image_name).__name__}")
-        if inference_id is not None and not isinstance(inference_id, str | int):
-            raise InvalidTypeError(f"inference_id: expected a str, got {type(inference_id).__name__}")
-        if metadata is not None:
-            _check_metadata(metadata)
-        if timestamp is not None and (
-            isinstance(timestamp, bool)
-            or not isinstance(timestamp, int | float)
-            or not math.isfinite(timestamp)
+        if (
+            image_name is not None
+            or metadata is not None
+            or inference_id is not None
+            or timestamp is not None
         ):
-            raise InvalidInputError(f"timestamp: expected finite UNIX seconds, got {timestamp!r}")
+            _check_extras(image_name, metadata, inference_id, timestamp)
         if self._project_type is not None and not self._compatible(prediction_type):
             return
 
-        if type(prediction) is dict and "xyxy" not in prediction:
-            matched = plan.sampler.evaluate(prediction, prediction_type)
+        if type(prediction) is dict:
+            if "xyxy" in prediction:
+                get = prediction.get
+                class_name = get("class_name")
+                if class_name is not None:
+                    matched = plan.sampler.evaluate_detections(
+                        get("confidence"), class_name=class_name, prediction_type=prediction_type
+                    )
+                else:
+                    matched = plan.sampler.evaluate_detections(
+                        get("confidence"), class_id=get("class_id"), prediction_type=prediction_type
+                    )
+            else:
+                matched = plan.sampler.evaluate(prediction, prediction_type)
         else:
             matched = self._evaluate_arrays(plan, prediction, prediction_type)
         if not matched:
@@ -558,6 +576,19 @@ class ActiveLearning:
         return from_roboflow(cls, api_key, project, model_id, **kwargs)
 
 
+def _check_extras(image_name: Any, metadata: Any, inference_id: Any, timestamp: Any) -> None:
+    if image_name is not None and type(image_name) is not str:
+        raise InvalidTypeError(f"image_name: expected a str, got {type(image_name).__name__}")
+    if inference_id is not None and not isinstance(inference_id, str | int):
+        raise InvalidTypeError(f"inference_id: expected a str, got {type(inference_id).__name__}")
+    if metadata is not None:
+        _check_metadata(metadata)
+    if timestamp is not None and (
+        isinstance(timestamp, bool) or not isinstance(timestamp, int | float) or not math.isfinite(timestamp)
+    ):
+        raise InvalidInputError(f"timestamp: expected finite UNIX seconds, got {timestamp!r}")
+
+
 def _check_metadata(metadata: Any) -> None:
     if not isinstance(metadata, dict):
         raise InvalidTypeError(f"metadata: expected a dict, got {type(metadata).__name__}")
@@ -571,8 +602,6 @@ def _check_metadata(metadata: Any) -> None:
 
 
 def _check_xyxy(prediction: Any) -> None:
-    import numpy as np
-
     xyxy = prediction.get("xyxy") if type(prediction) is dict else getattr(prediction, "xyxy", None)
     confidence = prediction.get("confidence") if type(prediction) is dict else prediction.confidence
     try:
