@@ -178,3 +178,14 @@ def test_cache_argument_accepts_a_limiter(fake_roboflow, tmp_path):
         with middleware:
             middleware.register(frame(seed=50 + i), detection(), "object-detection")
     assert len(fake_roboflow.images) == 1
+
+
+def test_target_project_redirects_the_uploads(tmp_path):
+    with FakeRoboflow(projects={"proj": "object-detection", "other": "object-detection"}) as fake:
+        fake.state.configs["proj"] = config(target_project="other")
+        with fs.ActiveLearning.from_roboflow(
+            KEY, "proj", "proj/1", api_url=fake.url, outbox=tmp_path / "ob", **FAST
+        ) as al:
+            al.register(frame(seed=9), detection(), "object-detection")
+            assert al.flush(20)
+        assert [i.project for i in fake.images] == ["other"]

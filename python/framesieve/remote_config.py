@@ -6,7 +6,9 @@ cached per process for ``config_ttl`` seconds (15 minutes), and a background
 thread fetches again every ``config_ttl`` so that a change made in the project
 reaches running instances without a restart. A fetch that fails transiently
 keeps the configuration in use (disabled at start, until a fetch succeeds) and
-is retried after at most 30 s.
+is retried after at most 30 s. ``target_workspace`` / ``target_project`` of the
+configuration, read at start, redirect the uploads (the configuration itself
+keeps coming from ``project``).
 
 A classification project never receives predictions of a detection model or the
 reverse: with ``model_type`` given, a mismatch disables collection at start with
@@ -147,7 +149,18 @@ def from_roboflow(
             project,
         )
         effective = _disabled()
-    engine = cls(effective, destination, model_id=model_id, **kwargs)
+    target = destination
+    if isinstance(effective, dict) and (effective.get("target_project") or effective.get("target_workspace")):
+        # the configuration sends the data elsewhere (read at start; a refresh keeps the target)
+        target = RoboflowDestination(
+            api_key,
+            effective.get("target_project") or project,
+            workspace=effective.get("target_workspace") or destination.workspace,
+            api_url=api_url,
+        )
+    engine = cls(effective, target, model_id=model_id, **kwargs)
+    if target is not destination:
+        engine._owned.append(target)
     engine._project_type = project_type
     engine._model_type = model_type
     engine._owned.append(destination)
