@@ -127,7 +127,7 @@ class ActiveLearning:
         if not isinstance(queue_size, int) or queue_size < 1:
             raise InvalidInputError(f"queue_size: expected a positive int, got {queue_size!r}")
         if limiter is None:
-            from framesieve import MemoryLimiter  # the limits issue's class
+            from framesieve import MemoryLimiter  # type: ignore[attr-defined]  # the limits issue
 
             limiter = MemoryLimiter()
         self.destination = destination
@@ -297,6 +297,7 @@ class ActiveLearning:
         if type(prediction) is not dict or "xyxy" in prediction:
             _check_xyxy(prediction)
         now = time.time() if timestamp is None else float(timestamp)
+        assert plan.namer is not None  # an enabled plan has one
         batch = plan.namer(now)
         scope = self._scope
         max_batch = plan.max_batch_images
@@ -336,7 +337,6 @@ class ActiveLearning:
             credit_scope=credit_scope,
             counted=max_batch is not None,
             auto_orient=auto_orient,
-            seq=0,
         )
         with self._deliverer.cv:
             self._preparing += 1
@@ -369,9 +369,7 @@ class ActiveLearning:
 
     def _undo(self, job: Job | Datapoint) -> None:
         """Gives back the limit credit and the batch count of a datapoint that will not be delivered."""
-        scope = getattr(job, "credit_scope", None)
-        if scope is None:
-            scope = job.limit_scope
+        scope = job.credit_scope if isinstance(job, Job) else job.limit_scope
         if scope:
             self._limiter.give_back(scope, job.strategy, job.timestamp)
         if job.counted:
@@ -608,6 +606,6 @@ def _check_xyxy(prediction: Any) -> None:
         boxes = np.asarray(xyxy, dtype=np.float64)
     except (TypeError, ValueError):
         raise InvalidTypeError("prediction['xyxy']: expected a float array of shape [N, 4]") from None
-    n = len(confidence)
+    n = len(np.asarray(confidence).reshape(-1))
     if boxes.shape != (n, 4) and not (n == 0 and boxes.size == 0):
         raise InvalidInputError(f"prediction['xyxy']: expected shape [{n}, 4], got {list(boxes.shape)}")

@@ -26,7 +26,7 @@ def _limiter(cache: Any) -> Any:
         return None
     if isinstance(cache, str):
         if cache.startswith(("redis://", "rediss://", "unix://")):
-            from framesieve import RedisLimiter  # the limits issue's class
+            from framesieve import RedisLimiter  # type: ignore[attr-defined]  # the limits issue
 
             return RedisLimiter(cache)
         raise ValueError(f"cache: expected a redis:// URL or a limiter, got {cache!r}")

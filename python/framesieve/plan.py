@@ -29,7 +29,7 @@ class Plan:
     def candidates(self, matched: list[str]) -> list[tuple[str, list[tuple[str, int]]]] | None:
         """The limiter's candidates, cut after the first unlimited strategy; ``None``
         when the first matching strategy is unlimited (no limiter call at all)."""
-        out = []
+        out: list[tuple[str, list[tuple[str, int]]]] = []
         for name in matched:
             limits = self.limits.get(name, [])
             if not limits:

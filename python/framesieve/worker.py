@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,29 +23,24 @@ DETECTION_TYPES = frozenset({"object-detection", "instance-segmentation", "keypo
 CLASSIFICATION = "classification"
 
 
+@dataclass(slots=True)
 class Job:
     """One accepted frame on its way from ``register()`` to the outbox."""
 
-    __slots__ = (
-        "auto_orient",
-        "batch",
-        "counted",
-        "credit_scope",
-        "image",
-        "image_name",
-        "inference_id",
-        "metadata",
-        "plan",
-        "prediction",
-        "prediction_type",
-        "seq",
-        "strategy",
-        "timestamp",
-    )
-
-    def __init__(self, **fields: Any) -> None:
-        for name, value in fields.items():
-            setattr(self, name, value)
+    plan: Plan
+    image: Any
+    prediction: Any
+    prediction_type: str
+    strategy: str
+    batch: str
+    timestamp: float
+    image_name: str | None
+    metadata: dict[str, Any] | None
+    inference_id: str | None
+    credit_scope: str  # where the limit credit was taken ("" when none was)
+    counted: bool  # counted in the max_batch_images counter
+    auto_orient: bool
+    seq: int = 0
 
 
 def default_workers() -> int:
@@ -114,7 +110,7 @@ def annotation_for(
     if not objects and "top" not in prediction:
         return None, None
     if prediction_type in DETECTION_TYPES:
-        from framesieve import rescale_prediction  # the image issue's function
+        from framesieve import rescale_prediction  # type: ignore[attr-defined]  # the image issue
 
         return json.dumps(rescale_prediction(prediction, prepared, prediction_type)), "json"
     if CLASSIFICATION in prediction_type:
@@ -128,7 +124,7 @@ def prepare(
     job: Job, datapoint_id: str, model_id: str | None, channel_order: str, class_names: Any
 ) -> Datapoint:
     """Decodes, resizes, encodes and annotates one accepted frame."""
-    from framesieve import prepare_image  # the image issue's function
+    from framesieve import prepare_image  # type: ignore[attr-defined]  # the image issue
 
     plan: Plan = job.plan
     image, order = inputs.decode(job.image, channel_order, job.auto_orient)

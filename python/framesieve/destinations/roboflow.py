@@ -91,7 +91,7 @@ class RoboflowDestination:
     def _request(
         self, method: str, path: str, *, params: list[tuple[str, str]] | None = None, **kw: Any
     ) -> Any:
-        query = [("api_key", self._api_key), *(params or [])]
+        query: list[tuple[str, Any]] = [("api_key", self._api_key), *(params or [])]
         what = f"{method} {path}"
         try:
             response = self._client.request(method, path, params=query, **kw)
