@@ -456,7 +456,7 @@ class ActiveLearning:
             log.warning("framesieve: cannot count the images of batch %r: %s", batch, e)
 
     def resync_batch(self, batch: str) -> int | None:
-        """Sets the local count of ``batch`` to the destination's plus what is still on its way.
+        """Raises the count of ``batch`` to the destination's plus what is still on its way here.
 
         Blocking (an API call); the engine calls it in the background at most once a
         minute per batch. Returns the count, or ``None`` when the destination cannot count.
@@ -467,6 +467,9 @@ class ActiveLearning:
             return None
         with self._lock:
             total = int(remote) + self._batch_pending.get(batch, 0)
+        # Never lower the count: with a shared (Redis) counter, other processes' frames on
+        # their way are in it but not in `remote`; lowering could overshoot the cap.
+        total = max(total, self._limiter.counter_get(self._scope, batch))
         self._limiter.counter_set(self._scope, batch, total)
         self._batch_synced[batch] = time.monotonic()
         return total
