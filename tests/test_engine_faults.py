@@ -35,6 +35,7 @@ def test_destination_down_then_up_delivers_everything_once(fake_roboflow, tmp_pa
             al.register(frame(seed=100 + i), detection(), "object-detection")
         time.sleep(0.5)
         assert al.stats()["pending"] == 20 and al.stats()["delivered"] == 0
+        assert not al.flush(0.1)  # not delivered yet: False, nothing lost
         assert len(list((tmp_path / "ob").glob("*.dp"))) == 20  # on disk while the destination is down
         assert al.flush(30)
         assert al.stats()["delivered"] == 20
@@ -164,3 +165,13 @@ def test_sigkill_mid_run_then_restart_delivers_each_accepted_datapoint_once(fake
     assert len({i.name for i in images}) == 40
     assert all(i.annotation is not None for i in images)
     assert list(outbox.glob("*.dp")) == []
+
+
+def test_one_outbox_one_engine(tmp_path):
+    with fs.ActiveLearning(fs.load_config(config()), tmp_path / "ds", outbox=tmp_path / "ob", **FAST):
+        try:
+            fs.ActiveLearning(fs.load_config(config()), tmp_path / "ds", outbox=tmp_path / "ob", **FAST)
+        except fs.OutboxLockedError as e:
+            assert "in use" in str(e)
+        else:
+            raise AssertionError("a second engine on the same outbox must be refused")
