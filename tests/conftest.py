@@ -1,14 +1,4 @@
-"""Shared fixtures."""
+"""Shared pytest fixtures."""
 
-from __future__ import annotations
-
-import pytest
-
-from fake_roboflow import FakeRoboflow
-
-
-@pytest.fixture
-def fake_roboflow():
-    """A fake Roboflow API on loopback (tests/fake_roboflow.py)."""
-    with FakeRoboflow() as server:
-        yield server
+# A fake Roboflow API on loopback per test (tests/fake_roboflow.py).
+from fake_roboflow import fake_roboflow  # noqa: F401

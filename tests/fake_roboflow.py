@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pytest
+
 
 @dataclass
 class Image:
@@ -291,3 +293,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
+
+
+@pytest.fixture
+def fake_roboflow():
+    """A fake Roboflow API on loopback, stopped after the test."""
+    with FakeRoboflow() as server:
+        yield server
