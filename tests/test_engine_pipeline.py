@@ -319,3 +319,29 @@ def test_bad_input_raises_on_the_callers_thread(tmp_path):
                 call()
         assert al.flush(10)
         assert al.stats()["collected"] == 0
+
+
+class _Detections:
+    """Shaped like supervision.Detections (attributes, class names in ``data``)."""
+
+    def __init__(self):
+        self.xyxy = np.array([[0, 0, 10, 20]], dtype=np.float32)
+        self.confidence = np.array([0.5], dtype=np.float32)
+        self.class_id = np.array([3])
+        self.data = {"class_name": np.array(["bus"])}
+
+
+def test_detections_objects_stats_keys_and_closed_engine(tmp_path):
+    al = fs.ActiveLearning(fs.load_config(config()), tmp_path / "ds", outbox=tmp_path / "ob", **FAST)
+    al.register(frame(seed=1), _Detections(), "object-detection")
+    assert al.flush(20)
+    al.close()
+    al.close()  # idempotent
+    required = {"seen", "matched", "limited", "collected", "delivered", "duplicates", "failed", "pending"}
+    assert required | {"dropped_overload", "dropped_outbox_full"} <= set(al.stats())
+    with pytest.raises(fs.FramesieveError, match="closed"):
+        al.register(frame(), detection(), "object-detection")
+    (entry,) = fs.LocalDataset(tmp_path / "ds").manifest()
+    annotation = json.loads((tmp_path / "ds" / entry["annotation"]).read_text())
+    assert annotation["predictions"][0]["class"] == "bus" and annotation["predictions"][0]["class_id"] == 3
+    assert annotation["predictions"][0]["height"] == 20.0
