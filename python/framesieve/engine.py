@@ -467,12 +467,14 @@ class ActiveLearning:
             return None
         with self._lock:
             total = int(remote) + self._batch_pending.get(batch, 0)
-        # Never lower the count: with a shared (Redis) counter, other processes' frames on
-        # their way are in it but not in `remote`; lowering could overshoot the cap.
-        total = max(total, self._limiter.counter_get(self._scope, batch))
-        self._limiter.counter_set(self._scope, batch, total)
+        # Only ever raise the count, and by an increment rather than a write: with a shared
+        # (Redis) counter, other processes' frames on their way are in it but not in
+        # `remote`, and a write could erase increments made since the read (overshoot).
+        current = self._limiter.counter_get(self._scope, batch)
+        if total > current:
+            current = self._limiter.counter_add(self._scope, batch, total - current)
         self._batch_synced[batch] = time.monotonic()
-        return total
+        return current
 
     # -- configuration ---------------------------------------------------------------------
 
