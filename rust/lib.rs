@@ -3,6 +3,7 @@
 
 pub mod image;
 pub mod limits;
+pub mod nms;
 pub mod sampling;
 
 #[cfg(feature = "python")]
@@ -17,5 +18,6 @@ fn _core(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
     py::sampling::register(m)?;
     py::image::register(m)?;
     py::limits::register(m)?;
+    py::nms::register(m)?;
     Ok(())
 }

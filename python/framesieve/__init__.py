@@ -1,10 +1,13 @@
 """framesieve: pick the frames worth labeling from production inference, fast."""
 
+from framesieve import reference as reference
 from framesieve._core import (
     FramesieveError,
     InvalidInputError,
     InvalidTypeError,
     LimiterConnectionError,
+    MemoryLimiter,
+    RedisLimiter,
     __version__,
 )
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
@@ -17,12 +20,14 @@ from framesieve.destinations import (
     export_coco,
 )
 from framesieve.engine import ActiveLearning
+from framesieve.image import PreparedImage, prepare_image, rescale_prediction
 from framesieve.middleware import (
     ActiveLearningMiddleware,
     NullActiveLearningMiddleware,
     ThreadingActiveLearningMiddleware,
 )
 from framesieve.outbox import OutboxLockedError
+from framesieve.sampler import Sampler
 
 __all__ = [
     "ActiveLearning",
@@ -36,13 +41,19 @@ __all__ = [
     "InvalidTypeError",
     "LimiterConnectionError",
     "LocalDataset",
+    "MemoryLimiter",
     "NullActiveLearningMiddleware",
     "OutboxLockedError",
     "PermanentDeliveryError",
+    "PreparedImage",
+    "RedisLimiter",
     "RoboflowDestination",
+    "Sampler",
     "ThreadingActiveLearningMiddleware",
     "TransientDeliveryError",
     "__version__",
     "export_coco",
     "load_config",
+    "prepare_image",
+    "rescale_prediction",
 ]

@@ -4,4 +4,5 @@
 pub mod errors;
 pub mod image;
 pub mod limits;
+pub mod nms;
 pub mod sampling;
