@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from framesieve._core import FramesieveError, InvalidInputError, InvalidTypeError
+from framesieve._core import FramesieveError, InvalidInputError, InvalidTypeError, MemoryLimiter
 from framesieve.datapoint import Datapoint
 from framesieve.delivery import Deliverer
 from framesieve.destinations.base import Delivery
@@ -127,8 +127,6 @@ class ActiveLearning:
         if not isinstance(queue_size, int) or queue_size < 1:
             raise InvalidInputError(f"queue_size: expected a positive int, got {queue_size!r}")
         if limiter is None:
-            from framesieve import MemoryLimiter  # type: ignore[attr-defined]  # the limits issue
-
             limiter = MemoryLimiter()
         self.destination = destination
         self.model_id = model_id

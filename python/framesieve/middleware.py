@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from framesieve._core import RedisLimiter
 from framesieve.engine import ActiveLearning
 
 
@@ -26,8 +27,6 @@ def _limiter(cache: Any) -> Any:
         return None
     if isinstance(cache, str):
         if cache.startswith(("redis://", "rediss://", "unix://")):
-            from framesieve import RedisLimiter  # type: ignore[attr-defined]  # the limits issue
-
             return RedisLimiter(cache)
         raise ValueError(f"cache: expected a redis:// URL or a limiter, got {cache!r}")
     if hasattr(cache, "take") and hasattr(cache, "give_back"):

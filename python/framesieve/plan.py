@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from framesieve.batches import BatchNamer
+from framesieve.sampler import Sampler
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +46,6 @@ def build_plan(config: Any, *, seed: int | None = None, class_names: Any = None)
     """A :class:`Plan` for a loaded :class:`framesieve.Config`."""
     if not config.enabled:
         return Plan(enabled=False, config=config)
-    from framesieve.sampler import Sampler  # the sampling issue's module
-
     data = config.to_dict()
     batching = data["batching_strategy"]
     strategies = data["sampling_strategies"]

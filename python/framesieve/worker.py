@@ -16,6 +16,7 @@ import numpy as np
 
 from framesieve import inputs
 from framesieve.datapoint import Datapoint
+from framesieve.image import prepare_image, rescale_prediction
 from framesieve.plan import Plan
 from framesieve.tags import datapoint_tags
 
@@ -110,8 +111,6 @@ def annotation_for(
     if not objects and "top" not in prediction:
         return None, None
     if prediction_type in DETECTION_TYPES:
-        from framesieve import rescale_prediction  # type: ignore[attr-defined]  # the image issue
-
         return json.dumps(rescale_prediction(prediction, prepared, prediction_type)), "json"
     if CLASSIFICATION in prediction_type:
         if "top" in prediction:
@@ -124,8 +123,6 @@ def prepare(
     job: Job, datapoint_id: str, model_id: str | None, channel_order: str, class_names: Any
 ) -> Datapoint:
     """Decodes, resizes, encodes and annotates one accepted frame."""
-    from framesieve import prepare_image  # type: ignore[attr-defined]  # the image issue
-
     plan: Plan = job.plan
     image, order = inputs.decode(job.image, channel_order, job.auto_orient)
     prepared = prepare_image(image, max_size=plan.max_size, quality=plan.quality, channel_order=order)
@@ -152,8 +149,8 @@ def prepare(
         jpeg=prepared.jpeg,
         prediction_type=job.prediction_type,
         timestamp=job.timestamp,
-        original_size=tuple(prepared.original_size),
-        size=tuple(prepared.size),
+        original_size=(int(prepared.original_size[0]), int(prepared.original_size[1])),
+        size=(int(prepared.size[0]), int(prepared.size[1])),
         annotation=annotation,
         annotation_ext=ext,
         image_name=job.image_name,
