@@ -229,7 +229,7 @@ def test_disabled_by_environment_collects_nothing(tmp_path, monkeypatch):
     assert not (tmp_path / "ds" / "manifest.jsonl").exists()
 
 
-def test_overload_refuses_and_returns_credit_unless_block(tmp_path):
+def test_overload_refuses_and_returns_credit_unless_block(tmp_path, caplog):
     big = np.zeros((1500, 2000, 3), dtype=np.uint8)
     cfg = config(
         [
@@ -250,6 +250,8 @@ def test_overload_refuses_and_returns_credit_unless_block(tmp_path):
         assert al.flush(60)
         stats = al.stats()
     assert stats["dropped_overload"] > 0
+    warnings = [r for r in caplog.records if "queue is full" in r.getMessage()]
+    assert len(warnings) == 1  # rate-limited: one per 10 s
     assert stats["delivered"] + stats["dropped_overload"] == 40 == stats["matched"]
     assert stats["collected"] == stats["delivered"]
     # every refused frame gave its credit back: exactly `delivered` credits are used

@@ -62,3 +62,31 @@ def test_two_engines_share_strategy_limits_and_the_batch_cap(redis_server, tmp_p
         engine.close()
     assert sum(e.stats()["delivered"] for e in engines) == 4
     assert fs.LocalDataset(dataset).batch_image_count("cap") == 4
+
+
+def test_middleware_cache_as_a_redis_url(redis_server, fake_roboflow, tmp_path):
+    cfg = config(
+        [
+            {
+                "name": "one",
+                "type": "random",
+                "traffic_percentage": 1.0,
+                "limits": [{"type": "daily", "value": 2}],
+            }
+        ]
+    )
+    for i in range(2):  # two middlewares (as two processes would) sharing the Redis limits
+        middleware = fs.ActiveLearningMiddleware.init_from_config(
+            "test-key-0123456789",
+            "proj",
+            "proj/1",
+            cache=redis_server.url,
+            config=cfg,
+            api_url=fake_roboflow.url,
+            outbox=tmp_path / f"ob{i}",
+            **FAST,
+        )
+        with middleware:
+            for j in range(3):
+                middleware.register(frame(seed=900 + 10 * i + j), detection(), "object-detection")
+    assert len(fake_roboflow.images) == 2
