@@ -11,22 +11,48 @@ from framesieve._core import (
     __version__,
 )
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
+from framesieve.destinations import (
+    DeliveryError,
+    LocalDataset,
+    PermanentDeliveryError,
+    RoboflowDestination,
+    TransientDeliveryError,
+    export_coco,
+)
+from framesieve.engine import ActiveLearning
 from framesieve.image import PreparedImage, prepare_image, rescale_prediction
+from framesieve.middleware import (
+    ActiveLearningMiddleware,
+    NullActiveLearningMiddleware,
+    ThreadingActiveLearningMiddleware,
+)
+from framesieve.outbox import OutboxLockedError
 from framesieve.sampler import Sampler
 
 __all__ = [
+    "ActiveLearning",
+    "ActiveLearningMiddleware",
     "Config",
     "ConfigError",
     "ConfigWarning",
+    "DeliveryError",
     "FramesieveError",
     "InvalidInputError",
     "InvalidTypeError",
     "LimiterConnectionError",
+    "LocalDataset",
     "MemoryLimiter",
+    "NullActiveLearningMiddleware",
+    "OutboxLockedError",
+    "PermanentDeliveryError",
     "PreparedImage",
     "RedisLimiter",
+    "RoboflowDestination",
     "Sampler",
+    "ThreadingActiveLearningMiddleware",
+    "TransientDeliveryError",
     "__version__",
+    "export_coco",
     "load_config",
     "prepare_image",
     "rescale_prediction",

@@ -11,11 +11,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from framesieve import __version__, cli_config
+from framesieve import __version__, cli_config, cli_export
 
 #: ``add_parser(subparsers)`` of every command group, in the order ``--help`` lists them.
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     cli_config.add_parser,
+    cli_export.add_parser,
 ]
 
 EPILOG = """\
