@@ -8,6 +8,7 @@ from framesieve._core import (
     __version__,
 )
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
+from framesieve.dedup import NearDuplicateFilter, image_hash
 
 __all__ = [
     "Config",
@@ -17,6 +18,8 @@ __all__ = [
     "InvalidInputError",
     "InvalidTypeError",
     "LimiterConnectionError",
+    "NearDuplicateFilter",
     "__version__",
+    "image_hash",
     "load_config",
 ]
