@@ -5,6 +5,9 @@ pub mod dedup;
 pub mod image;
 pub mod limits;
 pub mod sampling;
+// Until the sampling core declares it: the `uncertainty` strategy's measures.
+#[path = "sampling/uncertainty.rs"]
+pub mod uncertainty;
 
 #[cfg(feature = "python")]
 mod py;
@@ -19,5 +22,6 @@ fn _core(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
     py::image::register(m)?;
     py::limits::register(m)?;
     py::dedup::register(m)?;
+    py::uncertainty::register(m)?;
     Ok(())
 }

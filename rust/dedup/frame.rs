@@ -137,18 +137,25 @@ impl FrameView for PackedFrame<'_> {
     }
 
     fn luma_row(&self, y: usize, xs: &[usize], order: ChannelOrder, out: &mut Vec<u16>) {
-        // One row slice, then fixed-size pixel reads: no per-pixel multiply.
-        let row_len = self.width * self.channels;
-        let row = &self.data[y * row_len..(y + 1) * row_len];
-        let (r, b) = match order {
-            ChannelOrder::Bgr => (2, 0),
-            ChannelOrder::Rgb => (0, 2),
+        // One row slice, then fixed-size pixel reads with the channel indices
+        // known at compile time: a single bounds check per pixel.
+        let n = self.channels;
+        let row = &self.data[y * self.width * n..(y + 1) * self.width * n];
+        let px = |x: usize| -> [u16; 3] {
+            match row.get(x * n..x * n + 3) {
+                Some(&[a, b, c]) => [u16::from(a), u16::from(b), u16::from(c)],
+                _ => [0; 3], // unreachable: every x < width
+            }
         };
-        match self.channels {
-            1 => out.extend(xs.iter().map(|&x| u16::from(row[x]) << 8)),
-            n => out.extend(xs.iter().map(|&x| {
-                let p = &row[x * n..x * n + 3];
-                77 * u16::from(p[r]) + 150 * u16::from(p[1]) + 29 * u16::from(p[b])
+        match (n, order) {
+            (1, _) => out.extend(xs.iter().map(|&x| u16::from(row[x]) << 8)),
+            (_, ChannelOrder::Bgr) => out.extend(xs.iter().map(|&x| {
+                let [b, g, r] = px(x);
+                77 * r + 150 * g + 29 * b
+            })),
+            (_, ChannelOrder::Rgb) => out.extend(xs.iter().map(|&x| {
+                let [r, g, b] = px(x);
+                77 * r + 150 * g + 29 * b
             })),
         }
     }

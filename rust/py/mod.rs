@@ -6,3 +6,4 @@ pub mod errors;
 pub mod image;
 pub mod limits;
 pub mod sampling;
+pub mod uncertainty;
