@@ -175,6 +175,23 @@ impl Aggregator {
     }
 }
 
+/// The aggregated uncertainty of single confidences (the selected objects of a
+/// detection, or the selected labels of a multi-label classification), each as
+/// two classes; confidences with no uncertainty (NaN, outside [0, 1]) are left
+/// out. `None` when nothing is left.
+pub fn of_confidences<I>(measure: Measure, how: Aggregate, confidences: I) -> Option<f64>
+where
+    I: IntoIterator<Item = f64>,
+{
+    let mut agg = Aggregator::new(how);
+    for c in confidences {
+        if let Some(u) = of_confidence(measure, c) {
+            agg.push(u);
+        }
+    }
+    agg.finish()
+}
+
 /// `min <= u <= max`, inclusive at both ends.
 #[inline]
 pub fn in_range(u: f64, min: f64, max: f64) -> bool {
@@ -253,6 +270,14 @@ mod tests {
         }
         assert!(close(m.finish().unwrap(), 0.4));
         assert!(in_range(0.5, 0.5, 0.5));
+        let u = of_confidences(Measure::Margin, Aggregate::Max, [0.9, f64::NAN, 0.6, 2.0]);
+        assert!(close(u.unwrap(), 0.8));
+        let u = of_confidences(Measure::Margin, Aggregate::Mean, [0.9, 0.6]);
+        assert!(close(u.unwrap(), 0.5));
+        assert_eq!(
+            of_confidences(Measure::Margin, Aggregate::Mean, [f64::NAN]),
+            None
+        );
         assert!(!in_range(0.49, 0.5, 1.0));
     }
 }

@@ -111,6 +111,12 @@ def aggregate(how: str, values: Iterable[float]) -> float | None:
     return acc if how == "max" else _clamp01(acc / count)
 
 
+def of_confidences(measure: str, how: str, confidences: Iterable[float]) -> float | None:
+    """Aggregated two-class uncertainty of single confidences; undefined ones are left out."""
+    values = (confidence_uncertainty(measure, c) for c in confidences)
+    return aggregate(how, (u for u in values if u is not None))
+
+
 def in_range(u: float, low: float, high: float) -> bool:
     """``low <= u <= high``, inclusive."""
     return low <= u <= high
