@@ -12,7 +12,7 @@ from PIL import Image
 from skimage import data
 
 import framesieve as fs
-from framesieve.dedup import NearDuplicateFilter, hamming, hash_thumbnail, image_hash
+from framesieve.dedup import NearDuplicateFilter, filter_from_config, hamming, hash_thumbnail, image_hash
 from framesieve.reference import dedup as reference
 
 MAX_HAMMING = 6
@@ -301,3 +301,19 @@ def test_bad_arguments() -> None:
     assert len(flt) == 0
     assert isinstance(fs.NearDuplicateFilter(1, 1.0), NearDuplicateFilter)
     assert fs.image_hash is image_hash
+
+
+def test_filter_from_config() -> None:
+    base = {
+        "enabled": True,
+        "persist_predictions": False,
+        "sampling_strategies": [{"name": "r", "type": "random", "traffic_percentage": 1.0}],
+        "batching_strategy": {"batches_name_prefix": "p", "recreation_interval": "never"},
+    }
+    assert filter_from_config(fs.load_config(base)) is None
+    cfg = fs.load_config(
+        {**base, "deduplication": {"max_hamming": 5, "window_seconds": 2.5, "max_entries": 9}}
+    )
+    flt = filter_from_config(cfg)
+    assert flt is not None
+    assert (flt.max_hamming, flt.window_seconds, flt.max_entries) == (5, 2.5, 9)

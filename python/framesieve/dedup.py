@@ -26,6 +26,16 @@ linear popcount scan (about 2 µs per 4096 entries).
 
 from __future__ import annotations
 
+from typing import Any
+
 from framesieve._core import NearDuplicateFilter, hamming, hash_thumbnail, image_hash
 
-__all__ = ["NearDuplicateFilter", "hamming", "hash_thumbnail", "image_hash"]
+__all__ = ["NearDuplicateFilter", "filter_from_config", "hamming", "hash_thumbnail", "image_hash"]
+
+
+def filter_from_config(config: Any) -> NearDuplicateFilter | None:
+    """The filter a :class:`framesieve.Config` asks for (``config.deduplication``), or None."""
+    dedup = getattr(config, "deduplication", None)
+    if dedup is None:
+        return None
+    return NearDuplicateFilter(dedup.max_hamming, dedup.window_seconds, dedup.max_entries)
