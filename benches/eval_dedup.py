@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import tempfile
 import time
 
 import cv2
@@ -96,8 +97,33 @@ def run(count: int, hashes: list[int] | None, fps: float) -> list[int]:
     return kept
 
 
+def engine_counts(frames: list[np.ndarray], fps: float) -> dict[str, int] | None:
+    """The same run through fs.ActiveLearning (random 100%, deduplication on, a local
+    dataset): its stats, or None when this build has no engine."""
+    engine = getattr(fs, "ActiveLearning", None)
+    if engine is None:
+        return None
+    cfg = fs.load_config(
+        {
+            "enabled": True,
+            "persist_predictions": False,
+            "sampling_strategies": [{"name": "all", "type": "random", "traffic_percentage": 1.0}],
+            "batching_strategy": {"batches_name_prefix": "eval", "recreation_interval": "never"},
+            "deduplication": {"hash": "dhash", "max_hamming": MAX_HAMMING, "window_seconds": WINDOW_SECONDS},
+        }
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "dataset")
+        with engine(cfg, out, outbox=os.path.join(tmp, "outbox"), seed=0) as al:
+            for i, frame in enumerate(frames):
+                al.register(frame, {"predictions": []}, "object-detection", timestamp=1e9 + i / fps)
+            al.flush(60)
+            return al.stats()
+
+
 def main() -> None:
     rows = []
+    engine_rows: list[tuple[str, int, int, int]] = []
     for name in VIDEOS:
         frames, fps = read_video(name)
         ours = [fs.image_hash(f) for f in frames]
@@ -105,6 +131,11 @@ def main() -> None:
         cost = cpu_us_per_frame(fs.image_hash, frames)
         cost_cv = cpu_us_per_frame(full_frame_dhash, frames)
         h, w = frames[0].shape[:2]
+        stats = engine_counts(frames, fps)
+        if stats is not None:
+            engine_rows.append(
+                (name, stats["collected"], stats["near_duplicates"], len(run(len(frames), ours, fps)))
+            )
         modes = [
             ("off", None),
             ("on", ours),
@@ -134,6 +165,11 @@ def main() -> None:
         print(
             f"| {video} | {dedup} | {kept} | {share:.1%} | {share_ind:.1%} | {cost:.1f} | "
             f"{cost_cv:.1f} ({cost_cv / cost:.1f}x) |"
+        )
+    for name, collected, near, expected in engine_rows:
+        print(
+            f"fs.ActiveLearning on {name}: collected {collected}, near_duplicates {near} "
+            f"({'same frames as above' if collected == expected else f'expected {expected}'})"
         )
     worst = max(r[3] for r in rows if r[1] == "on")
     print()
