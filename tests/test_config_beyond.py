@@ -349,3 +349,14 @@ def test_round_trip(raw: dict[str, Any]) -> None:
         assert cfg.deduplication.window_seconds == float(raw["deduplication"]["window_seconds"])
     else:
         assert cfg.deduplication is None
+
+
+def test_cli_summary_mentions_deduplication(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from framesieve.cli import main
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(BASE))
+    assert main(["config", "validate", str(path)]) in (0, None)
+    out = capsys.readouterr().out
+    assert "  - unsure: uncertainty" in out
+    assert "deduplication: dhash, near-duplicate within 6 bits of a frame collected in the last 60 s" in out
