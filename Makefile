@@ -15,6 +15,7 @@ setup:
 venv:
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 
 # The dev profile optimises dependencies (-O3) and our crate (-O1); `cargo test`
 # then reuses the same dependency builds instead of compiling them again.

@@ -4,6 +4,7 @@
 pub mod dedup;
 pub mod image;
 pub mod limits;
+pub mod nms;
 pub mod sampling;
 // Until the sampling core declares it: the `uncertainty` strategy's measures.
 #[path = "sampling/uncertainty.rs"]
@@ -23,5 +24,6 @@ fn _core(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
     py::limits::register(m)?;
     py::dedup::register(m)?;
     py::uncertainty::register(m)?;
+    py::nms::register(m)?;
     Ok(())
 }

@@ -1,5 +1,7 @@
 """Typed surface of the Rust extension `framesieve._core`."""
 
+from typing import Any, final
+
 __version__: str
 
 class FramesieveError(Exception): ...
@@ -8,8 +10,6 @@ class InvalidTypeError(FramesieveError, TypeError): ...
 class LimiterConnectionError(FramesieveError, ConnectionError): ...
 
 # --- dedup (near-duplicate suppression) ---
-
-from typing import final  # noqa: E402
 
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
@@ -40,3 +40,87 @@ class NearDuplicateFilter:
 
 def uncertainty(measure: str, probabilities: list[float]) -> float | None: ...
 def confidence_uncertainty(measure: str, confidence: float) -> float | None: ...
+
+@final
+class Sampler:
+    """The Rust sampler; use `framesieve.Sampler`, which wraps it."""
+
+    def __new__(
+        cls, config: dict[str, Any], seed: int | None = None, *, class_names: list[str] | None = None
+    ) -> Sampler: ...
+    @property
+    def strategy_names(self) -> list[str]: ...
+    def evaluate(self, prediction: dict[str, Any], prediction_type: str) -> list[str]: ...
+    def evaluate_detections(
+        self,
+        confidence: Any,
+        *,
+        class_name: Any = None,
+        class_id: Any = None,
+        prediction_type: str | None = None,
+        class_names: list[str] | None = None,
+    ) -> list[str]: ...
+
+# limits (SPEC §4.3)
+from typing import final  # noqa: E402
+
+_Candidates = list[tuple[str, list[tuple[str, int]]]]
+
+@final
+class MemoryLimiter:
+    """In-process rate limiter, lock-free; shared by the threads of one process."""
+
+    def __new__(cls) -> MemoryLimiter: ...
+    def take(self, scope: str, candidates: _Candidates, now: float | None = None) -> str | None: ...
+    def give_back(self, scope: str, strategy_name: str, now: float | None = None) -> None: ...
+    def counter_add(self, scope: str, name: str, delta: int = 1) -> int: ...
+    def counter_get(self, scope: str, name: str) -> int: ...
+    def counter_set(self, scope: str, name: str, value: int) -> None: ...
+    def counter_take(self, scope: str, name: str, limit: int) -> bool: ...
+
+@final
+class RedisLimiter:
+    """Rate limiter shared through Redis: one round trip per decision."""
+
+    def __new__(
+        cls,
+        url: str,
+        *,
+        strict: bool = False,
+        connect_timeout: float = 1.0,
+        timeout: float = 1.0,
+        retry_interval: float = 1.0,
+    ) -> RedisLimiter: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def strict(self) -> bool: ...
+    def take(self, scope: str, candidates: _Candidates, now: float | None = None) -> str | None: ...
+    def give_back(self, scope: str, strategy_name: str, now: float | None = None) -> None: ...
+    def counter_add(self, scope: str, name: str, delta: int = 1) -> int: ...
+    def counter_get(self, scope: str, name: str) -> int: ...
+    def counter_set(self, scope: str, name: str, value: int) -> None: ...
+    def counter_take(self, scope: str, name: str, limit: int) -> bool: ...
+    def ping(self) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+
+# image (rust/py/image.rs)
+def prepare_image(
+    image: object,
+    max_size: object = None,
+    quality: int | None = None,
+    channel_order: str = "bgr",
+    _filter: str | None = None,
+) -> tuple[bytes, tuple[int, int], tuple[int, int]]: ...
+def output_size(width: int, height: int, max_size: object) -> tuple[int, int]: ...
+
+# models: class-aware NMS (rust/nms)
+import numpy as _nms_np  # noqa: E402
+import numpy.typing as _nms_npt  # noqa: E402
+
+def batched_nms(
+    xyxy: _nms_npt.NDArray[_nms_np.float32],
+    scores: _nms_npt.NDArray[_nms_np.float32],
+    class_ids: _nms_npt.NDArray[_nms_np.int64] | None,
+    iou_threshold: float,
+) -> _nms_npt.NDArray[_nms_np.int64]: ...

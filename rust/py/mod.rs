@@ -5,5 +5,6 @@ pub mod dedup;
 pub mod errors;
 pub mod image;
 pub mod limits;
+pub mod nms;
 pub mod sampling;
 pub mod uncertainty;

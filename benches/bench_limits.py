@@ -1,0 +1,221 @@
+"""Rate limit decisions: MemoryLimiter and RedisLimiter (SPEC §4.3).
+
+Prints medians and ratios against baselines measured in the same run:
+- MemoryLimiter.take vs a pure-Python dict+Lock limiter with the same
+  semantics (the shape of Roboflow's in-memory limiter) and vs an empty Python
+  call with the same arguments (the floor of any call from Python);
+- RedisLimiter.take vs a plain PING through the same connection, with the
+  round trips per decision counted by redis-server itself (MONITOR), and
+  decisions/s with 1, 2 and 4 threads.
+
+Run: `make build-release && .venv/bin/python benches/bench_limits.py`
+(needs `redis-server` on PATH; starts its own on a free loopback port).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+
+import framesieve as fs
+from redis_server import running_redis
+
+# Two strategies with a window of each kind, the first always with credit:
+# every decision goes through the full path (three windows checked and taken).
+BIG = 10**12
+CANDIDATES = [
+    ("close_to_threshold", [("minutely", BIG), ("hourly", BIG), ("daily", BIG)]),
+    ("random", [("minutely", BIG), ("daily", BIG)]),
+]
+NOW = 1_700_000_040.0
+
+
+class PythonLockLimiter:
+    """Baseline: the same decision in pure Python, a dict of counters under a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str, str, int], int] = {}
+
+    def take(self, scope: str, candidates: list, now: float) -> str | None:
+        lengths = {"minutely": 60, "hourly": 3600, "daily": 86400}
+        with self._lock:
+            for name, limits in candidates:
+                keys = [(scope, name, kind, int(now // lengths[kind])) for kind, _ in limits]
+                if all(
+                    self._counts.get(key, 0) < value for key, (_, value) in zip(keys, limits, strict=True)
+                ):
+                    for key in keys:
+                        self._counts[key] = self._counts.get(key, 0) + 1
+                    return name
+        return None
+
+
+def empty_call(scope: str, candidates: list, now: float) -> None:
+    return None
+
+
+def per_call_ns(fn: Callable[[], object], calls: int, rounds: int = 7) -> tuple[float, float]:
+    """Median over rounds of the mean time of one call in a tight loop: wall
+    clock, and this thread's CPU time (which other processes on a shared
+    machine do not inflate)."""
+    wall, cpu = [], []
+    for _ in range(rounds):
+        start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
+        for _ in range(calls):
+            fn()
+        cpu.append((time.thread_time_ns() - start_cpu) / calls)
+        wall.append((time.perf_counter_ns() - start) / calls)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def throughput(fn: Callable[[], object], threads: int, seconds: float) -> float:
+    """Calls per second, all threads together, over `seconds`."""
+    counts = [0] * threads
+    stop = threading.Event()
+    barrier = threading.Barrier(threads + 1)
+
+    def worker(slot: int) -> None:
+        barrier.wait()
+        n = 0
+        while not stop.is_set():
+            for _ in range(50):
+                fn()
+            n += 50
+        counts[slot] = n
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for thread in pool:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
+def latencies_us(fn: Callable[[], object], calls: int) -> list[float]:
+    out = []
+    for _ in range(calls):
+        start = time.perf_counter_ns()
+        fn()
+        out.append((time.perf_counter_ns() - start) / 1000)
+    return out
+
+
+def bench_memory() -> list[tuple[str, str, str]]:
+    limiter = fs.MemoryLimiter()
+    baseline = PythonLockLimiter()
+    calls = 200_000
+    take = limiter.take
+    # Bound methods called straight from the loop: the lambda adds the same
+    # call overhead to all three rows.
+    ours, ours_cpu = per_call_ns(lambda: take("ws/project", CANDIDATES, NOW), calls)
+    python, python_cpu = per_call_ns(lambda: baseline.take("ws/project", CANDIDATES, NOW), calls // 4)
+    floor, floor_cpu = per_call_ns(lambda: empty_call("ws/project", CANDIDATES, NOW), calls)
+    single = throughput(lambda: take("ws/project", CANDIDATES, NOW), 1, 2.0)
+    double = throughput(lambda: take("ws/project", CANDIDATES, NOW), 2, 2.0)
+    python_double = throughput(lambda: baseline.take("ws/project", CANDIDATES, NOW), 2, 2.0)
+    return [
+        (
+            "MemoryLimiter.take, 1 thread (wall / CPU)",
+            f"{ours / 1000:.3f} / {ours_cpu / 1000:.3f} µs",
+            f"{python_cpu / ours_cpu:.0f}x faster than dict+Lock (CPU)",
+        ),
+        (
+            "pure-Python dict+Lock limiter (wall / CPU)",
+            f"{python / 1000:.3f} / {python_cpu / 1000:.3f} µs",
+            "baseline",
+        ),
+        (
+            "lambda + empty Python call, same arguments",
+            f"{floor / 1000:.3f} / {floor_cpu / 1000:.3f} µs",
+            f"take costs {(ours_cpu - floor_cpu) / 1000:.3f} µs CPU above this floor",
+        ),
+        ("MemoryLimiter, 1 thread", f"{single / 1e6:.2f} M decisions/s", ""),
+        (
+            "MemoryLimiter, 2 threads",
+            f"{double / 1e6:.2f} M decisions/s",
+            f"{double / python_double:.0f}x dict+Lock ({python_double / 1e6:.2f} M/s)",
+        ),
+    ]
+
+
+def count_round_trips(server_port: int, limiter: fs.RedisLimiter, decisions: int) -> tuple[float, float]:
+    """Commands each decision sends, as redis-server sees them (MONITOR marks
+    the commands a script runs as `lua`, so those are not counted)."""
+    from redis_server import RespClient
+
+    with RespClient(server_port) as monitor, RespClient(server_port) as client:
+        assert monitor.command("MONITOR") == "OK"
+        for i in range(decisions):
+            limiter.take("rt", CANDIDATES, NOW + i)
+        client.command("ECHO", "bench-end")
+        sent = 0
+        evalsha = 0
+        while True:
+            line = str(monitor.read_reply())
+            if '"ECHO"' in line:
+                break
+            if "lua]" in line:
+                continue
+            sent += 1
+            evalsha += '"EVALSHA"' in line.upper()
+    return sent / decisions, evalsha / decisions
+
+
+def bench_redis() -> list[tuple[str, str, str]]:
+    rows = []
+    with running_redis() as server:
+        limiter = fs.RedisLimiter(server.url, strict=True)
+        limiter.take("warm", CANDIDATES, NOW)
+        limiter.ping()
+        per_decision, evalsha = count_round_trips(server.port, limiter, 1000)
+        take_lat: list[float] = []
+        ping_lat: list[float] = []
+        for _ in range(10):  # interleaved, so both see the same machine load
+            take_lat += latencies_us(lambda: limiter.take("ws/project", CANDIDATES, NOW), 500)
+            ping_lat += latencies_us(limiter.ping, 500)
+        take_med = statistics.median(take_lat)
+        ping_med = statistics.median(ping_lat)
+        rows.append(
+            (
+                "RedisLimiter round trips per decision",
+                f"{per_decision:.2f} ({evalsha:.2f} EVALSHA)",
+                "counted by redis-server MONITOR",
+            )
+        )
+        rows.append(("RedisLimiter.take latency", f"{take_med:.1f} µs", f"{take_med / ping_med:.2f}x PING"))
+        rows.append(("PING through the same connection", f"{ping_med:.1f} µs", "baseline"))
+        for threads in (1, 2, 4):
+            rate = throughput(lambda: limiter.take("ws/project", CANDIDATES, NOW), threads, 3.0)
+            pings = throughput(limiter.ping, threads, 3.0)
+            rows.append(
+                (
+                    f"RedisLimiter, {threads} thread{'s' if threads > 1 else ''}",
+                    f"{rate:,.0f} decisions/s",
+                    f"{rate / pings:.2f}x PING rate ({pings:,.0f}/s)",
+                )
+            )
+    return rows
+
+
+def main() -> None:
+    print(f"framesieve {fs.__version__}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    rows = bench_memory() + bench_redis()
+    width = max(len(r[0]) for r in rows)
+    value_width = max(len(r[1]) for r in rows)
+    for name, value, ratio in rows:
+        print(f"{name:<{width}}  {value:>{value_width}}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+//! What the Redis limiter sends: its Lua scripts, its key names, and the
+//! URL as shown in messages (password masked).
+//!
+//! Keys: `framesieve:{<scope>}:<strategy>:<minute|hour|day>:<window id>` for
+//! limits and `framesieve:{<scope>}:<name>:count` for counters. The `{scope}`
+//! hash tag puts every key of one decision in one Redis Cluster slot; the
+//! scope is escaped so it cannot close the tag early, and the two key shapes
+//! end differently (digits vs `count`), so no limit key can equal a counter key.
+
+use super::{escape_scope, WindowKind};
+
+/// KEYS: the windows of every candidate, in order. ARGV[1]: the number of
+/// candidates; then for each one its number of windows `n` and `n` pairs
+/// (limit, ttl). Returns the 1-based index of the chosen candidate, or 0.
+///
+/// One MGET per candidate looked at and one `SET ... EX` per window taken
+/// (the new count and a fresh expiry in one call): the fewest commands inside
+/// the script, which is most of a decision's time in Redis.
+pub(crate) const TAKE_SCRIPT: &str = r"
+local k, a = 1, 2
+for c = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a])
+  local keys = {}
+  for w = 1, n do
+    keys[w] = KEYS[k + w - 1]
+  end
+  local values = redis.call('MGET', unpack(keys))
+  local counts = {}
+  local free = true
+  for w = 1, n do
+    local used = 0
+    if values[w] then
+      used = tonumber(values[w])
+      if not used then
+        return redis.error_reply('framesieve: key ' .. keys[w] .. ' does not hold a count')
+      end
+    end
+    if used >= tonumber(ARGV[a + 2 * w - 1]) then
+      free = false
+      break
+    end
+    counts[w] = used
+  end
+  if free then
+    for w = 1, n do
+      redis.call('SET', keys[w], string.format('%d', counts[w] + 1), 'EX', ARGV[a + 2 * w])
+    end
+    return c
+  end
+  k = k + n
+  a = a + 1 + 2 * n
+end
+return 0
+";
+
+/// KEYS: windows to return one credit to; a missing or zero key stays as is.
+pub(crate) const GIVE_BACK_SCRIPT: &str = r"
+for i = 1, #KEYS do
+  local used = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if used > 0 then
+    redis.call('DECR', KEYS[i])
+  end
+end
+return 0
+";
+
+/// KEYS[1]: a counter; ARGV: delta, ttl. Returns the new value.
+pub(crate) const COUNTER_ADD_SCRIPT: &str = r"
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return value
+";
+
+/// KEYS[1]: a counter; ARGV: limit, ttl. Adds 1 when below the limit; 1 if it did.
+pub(crate) const COUNTER_TAKE_SCRIPT: &str = r"
+local value = tonumber(redis.call('GET', KEYS[1]) or '0')
+if value >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+";
+
+/// Counters live 40 days after their last write: longer than any batch
+/// (`monthly` recreation) is filled.
+pub(crate) const COUNTER_TTL_SECONDS: i64 = 40 * 86_400;
+
+/// `url` with its password (and a `pass`/`password` query value) replaced by
+/// `***`, for messages and reprs.
+pub fn mask_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let (userinfo, host) = authority.split_at(at);
+            match userinfo.find(':') {
+                Some(colon) => format!("{}:***{host}", &userinfo[..colon]),
+                // A lone user part may be a token: mask it whole.
+                None => format!("***{host}"),
+            }
+        }
+        None => authority.to_string(),
+    };
+    let tail = match tail.find('?') {
+        Some(q) => {
+            let (path, query) = tail.split_at(q + 1);
+            let masked: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key == "pass" || key == "password" => format!("{key}=***"),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{path}{}", masked.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}{authority}{tail}")
+}
+
+pub(crate) fn limit_key(scope: &str, strategy: &str, kind: WindowKind, id: i64) -> String {
+    format!(
+        "framesieve:{{{}}}:{strategy}:{}:{id}",
+        escape_scope(scope),
+        kind.key_name()
+    )
+}
+
+pub(crate) fn counter_key(scope: &str, name: &str) -> String {
+    format!("framesieve:{{{}}}:{name}:count", escape_scope(scope))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_masked() {
+        assert_eq!(
+            mask_url("redis://user:s3cret@host:6379/0"),
+            "redis://user:***@host:6379/0"
+        );
+        assert_eq!(mask_url("redis://:s3cret@host"), "redis://:***@host");
+        assert_eq!(mask_url("redis://token@host/1"), "redis://***@host/1");
+        assert_eq!(mask_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            mask_url("redis+unix:///tmp/r.sock?db=1&pass=s3cret"),
+            "redis+unix:///tmp/r.sock?db=1&pass=***"
+        );
+        assert_eq!(mask_url("redis://a:p@ss@host"), "redis://a:***@host");
+    }
+
+    #[test]
+    fn keys_are_hash_tagged_by_scope() {
+        assert_eq!(
+            limit_key("ws/p", "close:1", WindowKind::Hour, 42),
+            "framesieve:{ws/p}:close:1:hour:42"
+        );
+        assert_eq!(
+            counter_key("ws/p", "batch_2024"),
+            "framesieve:{ws/p}:batch_2024:count"
+        );
+        assert_eq!(
+            limit_key("a}b", "s", WindowKind::Day, -1),
+            "framesieve:{a%7Db}:s:day:-1"
+        );
+    }
+}
