@@ -6,9 +6,6 @@ pub mod image;
 pub mod limits;
 pub mod nms;
 pub mod sampling;
-// Until the sampling core declares it: the `uncertainty` strategy's measures.
-#[path = "sampling/uncertainty.rs"]
-pub mod uncertainty;
 
 #[cfg(feature = "python")]
 mod py;

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 
 use super::errors::invalid_input;
-use crate::uncertainty::{of_confidence, of_distribution, Measure};
+use crate::sampling::uncertainty::{of_confidence, of_distribution, Measure};
 
 fn measure_arg(name: &str) -> PyResult<Measure> {
     Measure::parse(name).ok_or_else(|| {

@@ -280,4 +280,60 @@ mod tests {
         );
         assert!(!in_range(0.49, 0.5, 1.0));
     }
+
+    #[test]
+    fn the_rule_on_detections_and_classifications() {
+        use crate::sampling::classification::{
+            matches_multi_class, matches_multi_label, Label, MultiClass,
+        };
+        use crate::sampling::detections::matches;
+        use crate::sampling::strategy::{Rule, Selection};
+        let rule = |aggregate, min, selection| Rule::Uncertainty {
+            measure: Measure::Margin,
+            aggregate,
+            min,
+            max: 1.0,
+            selection,
+        };
+        let objects = [(0.9, 0u32), (0.55, 1u32)]; // margins 0.2 and 0.9
+        let all = || Selection::All;
+        assert!(matches(
+            &rule(Aggregate::Max, 0.8, all()),
+            objects.iter().copied()
+        ));
+        assert!(!matches(
+            &rule(Aggregate::Mean, 0.8, all()),
+            objects.iter().copied()
+        ));
+        let only_0 = || Selection::Some(vec![true, false, false].into_boxed_slice());
+        assert!(!matches(
+            &rule(Aggregate::Max, 0.8, only_0()),
+            objects.iter().copied()
+        ));
+        assert!(!matches(
+            &rule(Aggregate::Max, 0.0, all()),
+            std::iter::empty()
+        ));
+        let classes = [(0.5, 0), (0.3, 1), (0.2, 2)]; // margin 0.8
+        let p = MultiClass {
+            top: 0,
+            top_confidence: 0.5,
+            classes: &classes,
+        };
+        assert!(matches_multi_class(&rule(Aggregate::Max, 0.8, all()), p));
+        assert!(!matches_multi_class(&rule(Aggregate::Max, 0.81, all()), p));
+        let labels = [Label {
+            confidence: 0.5,
+            class: 1,
+            predicted: false,
+        }];
+        assert!(matches_multi_label(
+            &rule(Aggregate::Max, 1.0, all()),
+            &labels
+        ));
+        assert!(!matches_multi_label(
+            &rule(Aggregate::Max, 0.0, only_0()),
+            &labels
+        ));
+    }
 }
