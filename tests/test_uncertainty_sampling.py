@@ -215,7 +215,9 @@ def test_a_loaded_config_builds_both_samplers() -> None:
         {
             "enabled": True,
             "persist_predictions": False,
-            "sampling_strategies": [{"name": "u", "type": "uncertainty", "measure": "margin", "probability": 1}],
+            "sampling_strategies": [
+                {"name": "u", "type": "uncertainty", "measure": "margin", "probability": 1}
+            ],
             "batching_strategy": {"batches_name_prefix": "p", "recreation_interval": "never"},
         },
         strict=True,
