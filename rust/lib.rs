@@ -1,6 +1,7 @@
 //! framesieve's Rust core. The domain modules are pure Rust (no pyo3) so that
 //! `cargo test` exercises them directly; `py` holds the thin PyO3 wrappers.
 
+pub mod dedup;
 pub mod image;
 pub mod limits;
 pub mod nms;
@@ -18,6 +19,8 @@ fn _core(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
     py::sampling::register(m)?;
     py::image::register(m)?;
     py::limits::register(m)?;
+    py::dedup::register(m)?;
+    py::uncertainty::register(m)?;
     py::nms::register(m)?;
     Ok(())
 }

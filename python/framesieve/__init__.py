@@ -11,6 +11,7 @@ from framesieve._core import (
     __version__,
 )
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
+from framesieve.dedup import NearDuplicateFilter, image_hash
 from framesieve.destinations import (
     DeliveryError,
     LocalDataset,
@@ -42,6 +43,7 @@ __all__ = [
     "LimiterConnectionError",
     "LocalDataset",
     "MemoryLimiter",
+    "NearDuplicateFilter",
     "NullActiveLearningMiddleware",
     "OutboxLockedError",
     "PermanentDeliveryError",
@@ -53,6 +55,7 @@ __all__ = [
     "TransientDeliveryError",
     "__version__",
     "export_coco",
+    "image_hash",
     "load_config",
     "prepare_image",
     "rescale_prediction",

@@ -94,6 +94,12 @@ def summary(cfg: Config, label: str) -> str:
         "original size" if cfg.max_image_size is None else "fit in {}x{} (HxW)".format(*cfg.max_image_size)
     )
     lines.append(f"images: {image}, JPEG quality {cfg.jpeg_compression_level}")
+    if cfg.deduplication is not None:
+        d = cfg.deduplication
+        lines.append(
+            f"deduplication: {d.hash}, near-duplicate within {d.max_hamming} bits "
+            f"of a frame collected in the last {d.window_seconds:g} s ({d.max_entries} hashes kept)"
+        )
     tags = [*cfg.global_tags, *cfg.tags]
     if tags:
         lines.append(f"tags: {', '.join(tags)}")

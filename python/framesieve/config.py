@@ -62,12 +62,20 @@ from framesieve.config_model import (
     ClassesBasedStrategy,
     CloseToThresholdStrategy,
     Config,
+    Deduplication,
     DetectionsNumberBasedStrategy,
     Limit,
     RandomStrategy,
     SamplingStrategy,
+    UncertaintyStrategy,
 )
-from framesieve.config_rules import STRATEGY_RULES, batching_strategy, check_unknown_keys, sampling_strategy
+from framesieve.config_rules import (
+    STRATEGY_RULES,
+    batching_strategy,
+    check_unknown_keys,
+    deduplication,
+    sampling_strategy,
+)
 
 __all__ = [
     "BatchingStrategy",
@@ -76,10 +84,12 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigWarning",
+    "Deduplication",
     "DetectionsNumberBasedStrategy",
     "Limit",
     "RandomStrategy",
     "SamplingStrategy",
+    "UncertaintyStrategy",
     "load_config",
 ]
 
@@ -201,6 +211,10 @@ def _build(raw: Mapping[str, Any], strict: bool, problems: Problems, skipped: li
     tags = fields.tags()
     workspace = _slug(fields, "target_workspace")
     project = _slug(fields, "target_project")
+    raw_dedup = fields.get("deduplication", required=False)
+    dedup = (
+        None if raw_dedup is None else deduplication(raw_dedup, fields.at("deduplication"), problems, strict)
+    )
     check_unknown_keys(fields, strict)
     disabled_by_env, global_tags = _environment(problems)
     effective = on and not disabled_by_env
@@ -214,6 +228,7 @@ def _build(raw: Mapping[str, Any], strict: bool, problems: Problems, skipped: li
         tags=tags,
         target_workspace=workspace,
         target_project=project,
+        deduplication=dedup,
         global_tags=global_tags,
         strict=strict,
         disabled_by_env=disabled_by_env,

@@ -14,6 +14,9 @@ LimitType = Literal["minutely", "hourly", "daily"]
 RecreationInterval = Literal["never", "daily", "weekly", "monthly"]
 
 LIMIT_TYPES: tuple[str, ...] = ("minutely", "hourly", "daily")
+UNCERTAINTY_MEASURES: tuple[str, ...] = ("entropy", "margin", "least_confidence")
+UNCERTAINTY_AGGREGATES: tuple[str, ...] = ("max", "mean")
+DEDUP_HASHES: tuple[str, ...] = ("dhash",)
 RECREATION_INTERVALS: tuple[str, ...] = ("never", "daily", "weekly", "monthly")
 
 
@@ -145,10 +148,63 @@ class DetectionsNumberBasedStrategy(_Strategy):
         return out
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UncertaintyStrategy(_Strategy):
+    """Matches when the model's uncertainty, normalised to [0, 1], is within [``min``, ``max``].
+
+    ``measure``: ``entropy`` (H(p) / ln C), ``margin`` (1 - (p1 - p2)) or
+    ``least_confidence`` ((1 - p1) * C / (C - 1)) of the class probabilities; a
+    single confidence c counts as the two classes (c, 1 - c). Detections:
+    per object, then ``aggregate`` (``max`` or ``mean``) over the selected objects.
+    """
+
+    type: ClassVar[str] = "uncertainty"
+
+    measure: str
+    min: float = 0.0
+    max: float = 1.0
+    probability: float
+    aggregate: str = "max"
+    selected_class_names: tuple[str, ...] | None = None
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "measure": self.measure,
+            "min": self.min,
+            "max": self.max,
+            "probability": self.probability,
+            "aggregate": self.aggregate,
+            **_class_names(self.selected_class_names),
+        }
+
+
 #: One kept sampling strategy, of any known type.
 SamplingStrategy = (
-    RandomStrategy | CloseToThresholdStrategy | ClassesBasedStrategy | DetectionsNumberBasedStrategy
+    RandomStrategy
+    | CloseToThresholdStrategy
+    | ClassesBasedStrategy
+    | DetectionsNumberBasedStrategy
+    | UncertaintyStrategy
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Deduplication:
+    """Near-duplicate suppression: skip a frame whose ``hash`` is within ``max_hamming``
+    bits of a frame collected at most ``window_seconds`` before (``max_entries`` hashes kept)."""
+
+    max_hamming: int
+    window_seconds: float
+    hash: str = "dhash"
+    max_entries: int = 4096
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hash": self.hash,
+            "max_hamming": self.max_hamming,
+            "window_seconds": self.window_seconds,
+            "max_entries": self.max_entries,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +226,7 @@ class Config:
     tags: tuple[str, ...] = ()
     target_workspace: str | None = None
     target_project: str | None = None
+    deduplication: Deduplication | None = None
     global_tags: tuple[str, ...] = ()
     strict: bool = False
     disabled_by_env: bool = False
@@ -195,6 +252,8 @@ class Config:
             out["target_workspace"] = self.target_workspace
         if self.target_project is not None:
             out["target_project"] = self.target_project
+        if self.deduplication is not None:
+            out["deduplication"] = self.deduplication.to_dict()
         return out
 
     def strategy(self, name: str) -> SamplingStrategy:
@@ -224,6 +283,9 @@ class Config:
         for name in ("target_workspace", "target_project"):
             if getattr(self, name) is not None:
                 parts.append(f"{name}={getattr(self, name)!r}")
+        if self.deduplication is not None:
+            d = self.deduplication
+            parts.append(f"deduplication=({d.hash}, max_hamming={d.max_hamming}, window={d.window_seconds})")
         if self.strict:
             parts.append("strict=True")
         return f"Config({', '.join(parts)})"

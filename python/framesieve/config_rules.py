@@ -10,17 +10,32 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from framesieve.config_fields import Fields, Problems, as_choice, as_int, as_list, as_mapping, describe, join
+from framesieve.config_fields import (
+    Fields,
+    Problems,
+    as_choice,
+    as_int,
+    as_list,
+    as_mapping,
+    as_number,
+    describe,
+    join,
+)
 from framesieve.config_model import (
+    DEDUP_HASHES,
     LIMIT_TYPES,
     RECREATION_INTERVALS,
+    UNCERTAINTY_AGGREGATES,
+    UNCERTAINTY_MEASURES,
     BatchingStrategy,
     ClassesBasedStrategy,
     CloseToThresholdStrategy,
+    Deduplication,
     DetectionsNumberBasedStrategy,
     Limit,
     RandomStrategy,
     SamplingStrategy,
+    UncertaintyStrategy,
 )
 
 #: A batch name becomes a folder name (local dataset) and a URL query value: keep it short.
@@ -143,6 +158,54 @@ def _detections_number_based(fields: Fields, common: dict[str, Any]) -> Detectio
     )
 
 
+def _uncertainty(fields: Fields, common: dict[str, Any]) -> UncertaintyStrategy:
+    measure = fields.choice("measure", UNCERTAINTY_MEASURES, required=True)
+    low = fields.fraction("min")
+    high = fields.fraction("max")
+    if low is not None and high is not None and low > high:
+        fields.problems.add(
+            fields.at("min"), f"must be at most max ({high}), got {low}: no uncertainty would match"
+        )
+    return UncertaintyStrategy(
+        **common,
+        measure=measure,  # type: ignore[arg-type]
+        min=_default(low, 0.0),
+        max=_default(high, 1.0),
+        probability=fields.fraction("probability", required=True),  # type: ignore[arg-type]
+        aggregate=_default(fields.choice("aggregate", UNCERTAINTY_AGGREGATES), "max"),
+        selected_class_names=fields.str_list("selected_class_names"),
+    )
+
+
+#: Cap on ``deduplication.max_entries``: 16 bytes each, scanned linearly per frame.
+MAX_DEDUP_ENTRIES = 1_000_000
+
+
+def deduplication(value: Any, path: str, problems: Problems, strict: bool) -> Deduplication | None:
+    """The top-level ``deduplication`` object (near-duplicate suppression)."""
+    obj = as_mapping(value, path, problems)
+    if obj is None:
+        return None
+    fields = Fields(obj, path, problems)
+    hash_name = _default(fields.choice("hash", DEDUP_HASHES), "dhash")
+    max_hamming = fields.integer("max_hamming", required=True, minimum=0, maximum=64)
+    raw_window = fields.get("window_seconds", required=True)
+    window = None if raw_window is None else as_number(raw_window, fields.at("window_seconds"), problems)
+    if window is not None and not window > 0:
+        problems.add(fields.at("window_seconds"), f"must be > 0, got {describe(raw_window)}")
+        window = None
+    max_entries = fields.integer("max_entries", minimum=1, maximum=MAX_DEDUP_ENTRIES)
+    check_unknown_keys(fields, strict)
+    if max_hamming is None or window is None:
+        return None
+    return Deduplication(
+        max_hamming=max_hamming,
+        window_seconds=float(window),
+        hash=hash_name,
+        max_entries=_default(max_entries, 4096),
+    )
+
+
 def _default(value: Any, default: Any) -> Any:
     return default if value is None else value
 
@@ -153,6 +216,7 @@ STRATEGY_RULES: Mapping[str, Callable[[Fields, dict[str, Any]], SamplingStrategy
     "close_to_threshold": _close_to_threshold,
     "classes_based": _classes_based,
     "detections_number_based": _detections_number_based,
+    "uncertainty": _uncertainty,
 }
 
 

@@ -141,6 +141,16 @@ fn str_list(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Vec<String>> {
     Ok(out)
 }
 
+fn opt_str(d: &Bound<'_, PyDict>, key: &str, at: &str) -> PyResult<Option<String>> {
+    let Some(v) = optional(d, key)? else {
+        return Ok(None);
+    };
+    let s = v
+        .cast::<PyString>()
+        .map_err(|_| expected(&format!("{at}.{key}"), "a str", &v))?;
+    Ok(Some(s.to_str()?.to_owned()))
+}
+
 fn required_str(d: &Bound<'_, PyDict>, key: &str, at: &str) -> PyResult<String> {
     let Some(v) = optional(d, key)? else {
         return Err(invalid_input(format!("{at}.{key}: missing")));
@@ -204,6 +214,10 @@ fn parse_config(config: &Bound<'_, PyAny>) -> PyResult<(bool, Vec<(usize, Strate
                 only_top_classes: opt_bool(d, "only_top_classes", &at)?,
                 more_than: opt_int(d, "more_than", &at)?,
                 less_than: opt_int(d, "less_than", &at)?,
+                measure: opt_str(d, "measure", &at)?,
+                min: opt_number(d, "min", &at)?,
+                max: opt_number(d, "max", &at)?,
+                aggregate: opt_str(d, "aggregate", &at)?,
             },
         ));
     }

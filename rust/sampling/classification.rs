@@ -3,6 +3,7 @@
 
 use super::close;
 use super::strategy::Rule;
+use super::uncertainty::{in_range, of_confidences, of_distribution};
 
 /// A multi-class prediction: the top class and confidence, and every class's
 /// `(confidence, class)`.
@@ -45,6 +46,22 @@ pub fn matches_multi_class(rule: &Rule, p: MultiClass<'_>) -> bool {
         Rule::ClassesBased { selection } => {
             selection.contains(p.top) && close(p.top_confidence, 0.5, 1.0)
         }
+        Rule::Uncertainty {
+            measure,
+            min,
+            max,
+            selection,
+            ..
+        } => {
+            // The whole class-probability vector, in the order of `predictions`;
+            // a selection restricts the strategy to predictions whose top class it holds.
+            if !selection.contains(p.top) {
+                return false;
+            }
+            let mut probabilities = Vec::with_capacity(p.classes.len());
+            probabilities.extend(p.classes.iter().map(|&(c, _)| c));
+            of_distribution(*measure, &probabilities).is_some_and(|u| in_range(u, *min, *max))
+        }
     }
 }
 
@@ -67,6 +84,20 @@ pub fn matches_multi_label(rule: &Rule, labels: &[Label]) -> bool {
         Rule::ClassesBased { selection } => labels
             .iter()
             .any(|l| l.predicted && selection.contains(l.class) && close(l.confidence, 0.5, 1.0)),
+        Rule::Uncertainty {
+            measure,
+            aggregate,
+            min,
+            max,
+            selection,
+        } => {
+            // Every selected key of `predictions`, each as a binary (c, 1 - c) decision.
+            let selected = labels
+                .iter()
+                .filter(|l| selection.contains(l.class))
+                .map(|l| l.confidence);
+            of_confidences(*measure, *aggregate, selected).is_some_and(|u| in_range(u, *min, *max))
+        }
     }
 }
 

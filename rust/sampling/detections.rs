@@ -3,6 +3,7 @@
 
 use super::close;
 use super::strategy::{Rule, Selection};
+use super::uncertainty::{in_range, of_confidences};
 
 /// Objects of `selection` that are close to `threshold`, counted up to `cap`
 /// (counting further cannot change the decision).
@@ -67,6 +68,18 @@ where
             };
             let count = count_close(objects, selection, 0.5, 1.0, cap);
             more_than.map_or(true, |m| count > m) && less_than.map_or(true, |l| count < l)
+        }
+        Rule::Uncertainty {
+            measure,
+            aggregate,
+            min,
+            max,
+            selection,
+        } => {
+            // Per object: its confidence as two classes; objects of unselected
+            // classes left out; no object left: no match.
+            let selected = objects.filter_map(|(c, k)| selection.contains(k).then_some(c));
+            of_confidences(*measure, *aggregate, selected).is_some_and(|u| in_range(u, *min, *max))
         }
     }
 }

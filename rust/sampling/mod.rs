@@ -11,6 +11,7 @@ pub mod rng;
 pub mod sampler;
 pub mod set;
 pub mod strategy;
+pub mod uncertainty;
 
 pub use error::SamplingError;
 pub use sampler::Sampler;

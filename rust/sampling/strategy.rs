@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::error::SamplingError;
+use super::uncertainty::{Aggregate, Measure};
 
 /// The family of a prediction type, as far as sampling cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,14 +46,20 @@ pub struct StrategySpec {
     pub only_top_classes: Option<bool>,
     pub more_than: Option<i64>,
     pub less_than: Option<i64>,
+    /// `uncertainty`: `measure`, `min`, `max`, `aggregate`.
+    pub measure: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub aggregate: Option<String>,
 }
 
 /// The strategy types framesieve knows; others are skipped.
-pub const KNOWN_TYPES: [&str; 4] = [
+pub const KNOWN_TYPES: [&str; 5] = [
     "random",
     "close_to_threshold",
     "classes_based",
     "detections_number_based",
+    "uncertainty",
 ];
 
 /// Which classes a strategy looks at.
@@ -98,6 +105,14 @@ pub enum Rule {
         less_than: Option<u64>,
         selection: Selection,
     },
+    /// The model's uncertainty (`uncertainty` module) within `[min, max]`.
+    Uncertainty {
+        measure: Measure,
+        aggregate: Aggregate,
+        min: f64,
+        max: f64,
+        selection: Selection,
+    },
 }
 
 impl Rule {
@@ -108,6 +123,7 @@ impl Rule {
             Rule::CloseToThreshold { .. } => task != TaskType::Other,
             Rule::ClassesBased { .. } => task == TaskType::Classification,
             Rule::DetectionsNumber { .. } => task == TaskType::Detection,
+            Rule::Uncertainty { .. } => task != TaskType::Other,
         }
     }
 
@@ -116,7 +132,8 @@ impl Rule {
             Rule::Random => None,
             Rule::CloseToThreshold { selection, .. }
             | Rule::ClassesBased { selection }
-            | Rule::DetectionsNumber { selection, .. } => Some(selection),
+            | Rule::DetectionsNumber { selection, .. }
+            | Rule::Uncertainty { selection, .. } => Some(selection),
         }
     }
 }
@@ -334,6 +351,53 @@ pub fn build(
                     rule: Rule::DetectionsNumber {
                         more_than,
                         less_than,
+                        selection: selection(&spec.selected_class_names),
+                    },
+                }
+            }
+            "uncertainty" => {
+                let measure = match spec.measure.as_deref() {
+                    None => {
+                        return Err(SamplingError::input(format!(
+                            "{}: missing",
+                            path(i, "measure")
+                        )))
+                    }
+                    Some(m) => Measure::parse(m).ok_or_else(|| {
+                        SamplingError::input(format!(
+                            "{}: must be one of {}, got {m:?}",
+                            path(i, "measure"),
+                            Measure::NAMES.join(", ")
+                        ))
+                    })?,
+                };
+                let min = unit_interval(i, "min", Some(spec.min.unwrap_or(0.0)))?;
+                let max = unit_interval(i, "max", Some(spec.max.unwrap_or(1.0)))?;
+                if min > max {
+                    return Err(SamplingError::input(format!(
+                        "{}: min ({min}) must be <= max ({max})",
+                        path(i, "min")
+                    )));
+                }
+                let aggregate = match spec.aggregate.as_deref() {
+                    None => Aggregate::Max,
+                    Some(a) => Aggregate::parse(a).ok_or_else(|| {
+                        SamplingError::input(format!(
+                            "{}: must be one of {}, got {a:?}",
+                            path(i, "aggregate"),
+                            Aggregate::NAMES.join(", ")
+                        ))
+                    })?,
+                };
+                let probability = unit_interval(i, "probability", spec.probability)?;
+                Strategy {
+                    name: spec.name.clone(),
+                    probability,
+                    rule: Rule::Uncertainty {
+                        measure,
+                        aggregate,
+                        min,
+                        max,
                         selection: selection(&spec.selected_class_names),
                     },
                 }

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from framesieve._core import InvalidInputError, InvalidTypeError
+from framesieve.reference import uncertainty as _uncertainty
 from framesieve.reference.rng import SplitMix64
 
-KNOWN_TYPES = ("random", "close_to_threshold", "classes_based", "detections_number_based")
+KNOWN_TYPES = ("random", "close_to_threshold", "classes_based", "detections_number_based", "uncertainty")
 DETECTION_TYPES = ("object-detection", "instance-segmentation", "keypoint-detection")
 CLASSIFICATION = "classification"
 _MISSING = object()
@@ -96,6 +97,13 @@ def _str_list(value: Any, path: str) -> list[str]:
     return list(value)
 
 
+def _opt_str(d: dict, key: str, at: str) -> str | None:
+    value = _optional(d, key)
+    if value is not None and not isinstance(value, str):
+        raise _expected(f"{at}.{key}", "a str", value)
+    return value
+
+
 def _required_str(d: dict, key: str, at: str) -> str:
     value = _optional(d, key)
     if value is None:
@@ -139,6 +147,10 @@ class _Strategy:
         self._only_top = _opt_bool(d, "only_top_classes", at)
         self._more_than = _opt_int(d, "more_than", at)
         self._less_than = _opt_int(d, "less_than", at)
+        self._measure = _opt_str(d, "measure", at)
+        self._min = _opt_number(d, "min", at)
+        self._max = _opt_number(d, "max", at)
+        self._aggregate = _opt_str(d, "aggregate", at)
 
     def check(self, seen: dict[str, int]) -> None:
         at = f"sampling_strategies[{self.index}]"
@@ -163,6 +175,25 @@ class _Strategy:
             self.probability = _unit_interval(n["probability"], f"{at}.probability")
             if self.selected is None:
                 raise InvalidInputError(f"{at}.selected_class_names: missing")
+        elif self.kind == "uncertainty":
+            if self._measure is None:
+                raise InvalidInputError(f"{at}.measure: missing")
+            if self._measure not in _uncertainty.MEASURES:
+                raise InvalidInputError(
+                    f'{at}.measure: must be one of {", ".join(_uncertainty.MEASURES)}, got "{self._measure}"'
+                )
+            self.measure = self._measure
+            self.min = _unit_interval(0.0 if self._min is None else self._min, f"{at}.min")
+            self.max = _unit_interval(1.0 if self._max is None else self._max, f"{at}.max")
+            if self.min > self.max:
+                raise InvalidInputError(f"{at}.min: min ({self.min}) must be <= max ({self.max})")
+            aggregate = "max" if self._aggregate is None else self._aggregate
+            if aggregate not in _uncertainty.AGGREGATES:
+                raise InvalidInputError(
+                    f'{at}.aggregate: must be one of {", ".join(_uncertainty.AGGREGATES)}, got "{aggregate}"'
+                )
+            self.aggregate = aggregate
+            self.probability = _unit_interval(n["probability"], f"{at}.probability")
         else:  # detections_number_based
             self.probability = _unit_interval(n["probability"], f"{at}.probability")
             self.more_than = _at_least(self._more_than, 0, f"{at}.more_than")
@@ -183,6 +214,8 @@ class _Strategy:
             return task != "other"
         if self.kind == "classes_based":
             return task == "classification"
+        if self.kind == "uncertainty":
+            return task != "other"
         return task == "detection"
 
     # -- rules (SPEC §3) --
@@ -200,6 +233,11 @@ class _Strategy:
             if self.more_than is not None and not count > self.more_than:
                 return False
             return self.less_than is None or count < self.less_than
+        if self.kind == "uncertainty":
+            u = _uncertainty.of_confidences(
+                self.measure, self.aggregate, (c for c, k in objects if self.selects(k))
+            )
+            return u is not None and _uncertainty.in_range(u, self.min, self.max)
         return False
 
     def matches_multi_class(self, top: str, top_confidence: float, classes: list[tuple[float, str]]) -> bool:
@@ -211,6 +249,11 @@ class _Strategy:
             return any(self.selects(k) and is_close(c, self.threshold, self.epsilon) for c, k in classes)
         if self.kind == "classes_based":
             return self.selects(top) and is_close(top_confidence, 0.5, 1.0)
+        if self.kind == "uncertainty":
+            if not self.selects(top):
+                return False
+            u = _uncertainty.uncertainty(self.measure, [c for c, _ in classes])
+            return u is not None and _uncertainty.in_range(u, self.min, self.max)
         return False
 
     def matches_multi_label(self, labels: list[tuple[float, str, bool]]) -> bool:
@@ -225,6 +268,11 @@ class _Strategy:
             )
         if self.kind == "classes_based":
             return any(predicted and self.selects(k) and is_close(c, 0.5, 1.0) for c, k, predicted in labels)
+        if self.kind == "uncertainty":
+            u = _uncertainty.of_confidences(
+                self.measure, self.aggregate, (c for c, k, _ in labels if self.selects(k))
+            )
+            return u is not None and _uncertainty.in_range(u, self.min, self.max)
         return False
 
 
