@@ -37,6 +37,7 @@ import numpy as np
 
 from framesieve._core import FramesieveError, InvalidInputError, InvalidTypeError, MemoryLimiter
 from framesieve.datapoint import Datapoint
+from framesieve.dedup import NearDuplicateFilter, filter_from_config, image_hash
 from framesieve.delivery import Deliverer
 from framesieve.destinations.base import Delivery
 from framesieve.destinations.local import LocalDataset
@@ -61,6 +62,7 @@ _COUNTERS = (
     "dropped_overload",
     "dropped_outbox_full",
     "recovered",
+    "near_duplicates",
 )
 _STOP = object()
 
@@ -69,6 +71,21 @@ def default_outbox(destination_key: str) -> Path:
     """``$XDG_CACHE_HOME`` (or ``~/.cache``) ``/framesieve/outbox/<destination key>``."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "framesieve" / "outbox" / destination_key
+
+
+def _dedup_filter(config: Any, current: NearDuplicateFilter | None) -> NearDuplicateFilter | None:
+    """The filter ``config.deduplication`` asks for; ``current`` (and its memory of
+    recently collected frames) is kept when a new config leaves the settings as they were."""
+    settings = getattr(config, "deduplication", None) if getattr(config, "enabled", False) else None
+    if settings is None:
+        return None
+    if current is not None and (current.max_hamming, current.window_seconds, current.max_entries) == (
+        settings.max_hamming,
+        settings.window_seconds,
+        settings.max_entries,
+    ):
+        return current
+    return filter_from_config(config)
 
 
 def _load(config: Any) -> Any:
@@ -138,6 +155,7 @@ class ActiveLearning:
         self.close_timeout = close_timeout
         self._scope = destination.key
         self._plan: Plan = build_plan(_load(config), seed=seed, class_names=self._class_names)
+        self._dedup: NearDuplicateFilter | None = _dedup_filter(self._plan.config, None)
         self._project_type: str | None = None
         self._type_ok: dict[str, bool] = {}
         self._owned: list[Any] = []  # things close() closes (made by from_roboflow)
@@ -301,6 +319,15 @@ class ActiveLearning:
         max_batch = plan.max_batch_images
         with self._lock:
             self._counts["matched"] += 1
+        # Near-duplicate suppression, before any credit is taken: only frames some
+        # strategy kept pay for the hash (arrays only; encoded images are not hashed).
+        dedup = self._dedup
+        frame_hash = None
+        if dedup is not None and isinstance(image, _NDARRAY):
+            frame_hash = image_hash(image, self._channel_order)
+            if dedup.check(frame_hash, now):
+                self._count("near_duplicates")
+                return
         if max_batch is not None:
             self._maybe_sync(batch)
             if self._limiter.counter_get(scope, batch) >= max_batch:
@@ -343,6 +370,8 @@ class ActiveLearning:
             self._batch_pending[batch] = self._batch_pending.get(batch, 0) + 1
         try:
             self._queue.put(job, block=self._block)
+            if frame_hash is not None and dedup is not None:
+                dedup.add(frame_hash, now)  # collected: later look-alikes are near-duplicates
         except queue.Full:
             self._undo(job)
             with self._deliverer.cv:
@@ -501,6 +530,7 @@ class ActiveLearning:
     def set_config(self, config: Any) -> None:
         """Switches to another configuration without a restart (frames in flight keep theirs)."""
         self._plan = build_plan(_load(config), seed=self._seed, class_names=self._class_names)
+        self._dedup = _dedup_filter(self._plan.config, self._dedup)
 
     @property
     def config(self) -> Any:
@@ -556,7 +586,8 @@ class ActiveLearning:
         ``limited`` (no credit, or batch full: ``batch_full``), ``collected`` (accepted),
         ``delivered``, ``duplicates``, ``failed`` (permanently, see ``failed/``), ``pending``
         (accepted or recovered, not yet confirmed), ``dropped_overload``,
-        ``dropped_outbox_full``, ``recovered`` (found in the outbox at start)."""
+        ``dropped_outbox_full``, ``recovered`` (found in the outbox at start),
+        ``near_duplicates`` (matched, but skipped by ``deduplication``)."""
         with self._lock:
             out = dict(self._counts)
         out["seen"] = int(repr(self._seen)[6:-1])  # itertools.count: atomic increments, read via repr
