@@ -60,6 +60,8 @@ class Deliverer:
             self._recovered.add(seq)
             self._ready.append(seq)
         heapq.heapify(self._ready)
+        # Counted before the senders start, which discard from the set as they deliver.
+        self._recovered_at_start = len(self._recovered)
         self._threads = [
             threading.Thread(target=self._run, name=f"framesieve-send-{i}", daemon=True)
             for i in range(senders)
@@ -69,7 +71,8 @@ class Deliverer:
 
     @property
     def recovered(self) -> int:
-        return len(self._recovered)
+        """How many datapoints an earlier process left in the outbox."""
+        return self._recovered_at_start
 
     def add(self, seq: int) -> None:
         """A datapoint now stored in the outbox, to deliver."""
