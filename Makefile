@@ -3,14 +3,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup venv build build-release test test-rust test-python lint fmt bench
+.PHONY: setup system-deps venv build build-release test test-rust test-python lint fmt bench
 
 # A bare Debian machine: system packages, a venv with the dev requirements, one build.
-setup:
+setup: system-deps
+	$(MAKE) venv build
+
+# cmake and nasm build libjpeg-turbo into the extension; redis-server runs the Redis tests.
+system-deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake nasm redis-server >/dev/null
-	$(MAKE) venv build
 
 venv:
 	test -x $(PY) || python3 -m venv $(VENV)

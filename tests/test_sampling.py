@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections import Counter
@@ -603,3 +604,24 @@ def test_threads_share_one_stream(impl, form):
     assert Counter(r for out in results for r in out) == expected
     # The stream goes on exactly where the serial one would.
     assert call(shared) == call(serial)
+
+
+def test_rust_sampler_reads_json_text_and_files_through_load_config(tmp_path):
+    full = {
+        "enabled": True,
+        "persist_predictions": True,
+        "sampling_strategies": [close_s(p=0.5), random_s(p=0.3)],
+        "batching_strategy": {"batches_name_prefix": "b", "recreation_interval": "never"},
+    }
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(full))
+    frames = [det((0.45, "cat")), det((0.9, "dog")), {"is_stub": True}] * 20
+    decisions = [
+        [s.evaluate(p, DET) for p in frames]
+        for s in (fs.Sampler(full, seed=5), fs.Sampler(json.dumps(full), seed=5), fs.Sampler(path, seed=5))
+    ]
+    assert decisions[0] == decisions[1] == decisions[2]
+    assert any(decisions[0]) and not all(decisions[0])
+    full["sampling_strategies"][0]["epsilon"] = 1.5
+    with pytest.raises(fs.ConfigError, match=r"sampling_strategies\[0\]\.epsilon"):
+        fs.Sampler(json.dumps(full))

@@ -11,19 +11,22 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from framesieve import __version__, cli_config, cli_export
+from framesieve import __version__, cli_config, cli_export, cli_run
 
 #: ``add_parser(subparsers)`` of every command group, in the order ``--help`` lists them.
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    cli_run.add_parser,
     cli_config.add_parser,
     cli_export.add_parser,
 ]
 
 EPILOG = """\
-example:
+examples:
+  framesieve run --source sample:bikes          # stub model, random 10%, into ./collected
   framesieve config validate examples/config.json
 
-exit status: 0 on success, 2 on a usage or configuration error.
+exit status: 0 on success, 2 on a usage or configuration error; `framesieve run
+--help` lists the others.
 """
 
 

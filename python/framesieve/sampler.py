@@ -15,6 +15,7 @@ strategy selects classes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,8 +25,9 @@ from framesieve import _core
 class Sampler:
     """Decides, frame by frame, which sampling strategies keep a prediction.
 
-    ``config`` is a loaded config (anything with ``to_dict()``) or the config
-    JSON as a dict; a disabled config never matches. ``seed`` (an int, taken
+    ``config`` is a loaded config (anything with ``to_dict()``), the config
+    JSON as a dict, or what :func:`framesieve.load_config` reads (JSON text,
+    bytes, a path), validated by it; a disabled config never matches. ``seed`` (an int, taken
     modulo 2**64) makes the decisions reproducible and identical to
     :class:`framesieve.reference.Sampler` with the same seed; ``None`` seeds
     from the OS. Thread-safe and lock-free: each call takes its draws from the
@@ -47,6 +49,10 @@ class Sampler:
         *,
         class_names: Sequence[str] | None = None,
     ) -> None:
+        if isinstance(config, str | bytes | os.PathLike):  # JSON text or a file: validate it first
+            from framesieve.config import load_config
+
+            config = load_config(config)
         data: dict[str, Any] = config.to_dict() if hasattr(config, "to_dict") else config
         if class_names is not None and not isinstance(class_names, list):
             class_names = list(class_names)

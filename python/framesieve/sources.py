@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from framesieve._core import FramesieveError
+from framesieve.samples import PREFIX, SampleNotFoundError, sample_path
 
 log = logging.getLogger("framesieve.sources")
 
@@ -100,6 +101,11 @@ class FrameSource:
             self._open_capture(index, f"no camera at index {index} (or it is in use)")
             return
         text = os.fspath(source)
+        if text.startswith(PREFIX):
+            try:
+                text = str(sample_path(text))
+            except SampleNotFoundError as exc:
+                raise SourceError(str(exc)) from None
         if _URL.match(text) and not text.lower().startswith("file://"):
             self.kind, self.name = "stream", redact(text)
             self._open_capture(text, f"cannot open stream {self.name}")
@@ -252,7 +258,8 @@ def open_source(
     max_frames: int | None = None,
 ) -> FrameSource:
     """Open a video file, an image folder (sorted by name), a single image, a camera
-    index (int or digits) or a stream URL (rtsp://, http(s)://, ...).
+    index (int or digits), a stream URL (rtsp://, http(s)://, ...) or a sample video
+    (`sample:bikes`, `sample:carphone`, see :mod:`framesieve.samples`).
 
     `epoch`: UNIX time that video time 0 maps to (default: now); `queue_size`: frames
     decoded ahead; `max_frames`: stop after that many. Raises `SourceError` for a

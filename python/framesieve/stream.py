@@ -11,6 +11,7 @@ job, so the rest stays in the outbox.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ def run_stream(
     *,
     batch_size: int = 1,
     on_frame: Callable[[Frame, dict[str, Any]], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> StreamStats:
     """Run `model` on every frame of `source` and pass each to `sink`.
 
@@ -51,7 +53,9 @@ def run_stream(
     model's task type and the frame's timestamp (video time for files).
     `batch_size` > 1 groups frames into one model run. `on_frame` (optional) sees
     each frame and prediction, e.g. for progress output. KeyboardInterrupt ends the
-    run cleanly (`interrupted=True`); the source is closed in every case.
+    run cleanly (`interrupted=True`); so does `stop` (optional) once set — the CLI
+    sets it from its SIGINT/SIGTERM handler, so a signal never lands in the middle
+    of a `register()`. The source is closed in every case.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
@@ -69,11 +73,14 @@ def run_stream(
 
     try:
         for frame in source:
+            if stop is not None and stop.is_set():
+                stats.interrupted = True
+                break
             pending.append(frame)
             if len(pending) >= batch_size:
                 batch, pending = pending, []
                 deliver(batch)
-        if pending:
+        if pending and not stats.interrupted:
             deliver(pending)
     except KeyboardInterrupt:
         stats.interrupted = True
