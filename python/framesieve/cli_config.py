@@ -1,7 +1,8 @@
 """``framesieve config ...``: work with an Active Learning configuration file.
 
 ``validate CONFIG`` checks a configuration (SPEC §1) and prints a short summary, or
-every problem on stderr with exit status 2.
+every problem on stderr with exit status 2. ``get`` / ``set`` read and write a
+Roboflow project's configuration (:mod:`framesieve.cli_config_remote`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from framesieve import cli_config_remote
 from framesieve.config import Config, ConfigError, ConfigWarning, load_config
 from framesieve.config_model import SamplingStrategy
 
@@ -27,12 +29,14 @@ example:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Registers ``config`` and its subcommands (later: ``get``, ``set``)."""
+    """Registers ``config`` and its subcommands ``validate``, ``get`` and ``set``."""
     config = subparsers.add_parser(
         "config",
         help="validate, read or write an Active Learning configuration",
         description="Work with an Active Learning configuration (the Roboflow JSON schema).",
-        epilog="example:\n  framesieve config validate examples/config.json",
+        epilog="example:\n  framesieve config validate examples/config.json\n"
+        "  ROBOFLOW_API_KEY=... framesieve config get --project my-project config.json\n"
+        "  ROBOFLOW_API_KEY=... framesieve config set --project my-project config.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
@@ -54,6 +58,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--json", action="store_true", help="print the normalised configuration JSON instead of a summary"
     )
     validate.set_defaults(handler=run_validate)
+    cli_config_remote.add_parsers(commands)
 
 
 def run_validate(args: argparse.Namespace) -> int:
