@@ -25,8 +25,8 @@ examples:
   framesieve run --source sample:bikes          # stub model, random 10%, into ./collected
   framesieve config validate examples/config.json
 
-exit status: 0 on success, 2 on a usage or configuration error; `framesieve run
---help` lists the others.
+exit status: 0 on success, 2 on a usage or configuration error; each command's
+--help lists its others (run: 1, 3, 130/143; config get/set: 3 refused, 4 unreachable).
 """
 
 
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the exit status (0 ok, 2 usage or configuration error)."""
+    """Runs the command line; returns the exit status (0 ok, 2 usage error, others per command)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
