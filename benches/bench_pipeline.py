@@ -311,10 +311,21 @@ def report(results: list[dict]) -> None:
         )
     print()
     for r in results:
+        runs = r["runs_off"]
+        spread = (max(runs) - min(runs)) / statistics.median(runs) * 100
+        share = r["register"]["cpu_ms"] / r["off"]["cpu_ms"] * 100
         print(
-            f"{r['label']}: wall ms/frame per run: off {r['runs_off']}, on {r['runs_on']}; "
-            f"faces found {r['faces']}; dropped (queue full) {r['dropped']}"
+            f"{r['label']}: wall ms/frame per run: off {r['runs_off']}, on {r['runs_on']} "
+            f"(model-only runs spread {spread:.1f}%); faces found {r['faces']}; "
+            f"dropped (queue full) {r['dropped']}"
         )
+        print(
+            f"  target <= 2% added: collection's CPU is {share:.2f}% of the model's "
+            f"({'met' if share <= 2 else 'NOT met'}); wall time, paired runs: {r['paired'] * 100:+.2f}% "
+            f"({'within' if abs(r['paired'] * 100) <= spread else 'beyond'} the run-to-run spread)"
+        )
+        if r["kept"] == 0:
+            print(f"  warning: no frame kept in the {r['label']} runs: use more frames")
 
 
 def main() -> None:
