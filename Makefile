@@ -34,6 +34,7 @@ lint:
 	cargo clippy -q --all-targets --features python -- -D warnings
 	$(VENV)/bin/ruff check python tests benches
 	$(VENV)/bin/ruff format --check python tests benches
+	$(VENV)/bin/mypy python/framesieve
 
 fmt:
 	cargo fmt

@@ -354,7 +354,7 @@ def _install(handler: Any) -> dict[int, Any]:
     """SIGINT/SIGTERM → `handler` (main thread only; elsewhere signals keep their handlers)."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    previous = {}
+    previous: dict[int, Any] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.getsignal(sig)
         signal.signal(sig, handler)
