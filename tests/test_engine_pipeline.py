@@ -347,3 +347,32 @@ def test_detections_objects_stats_keys_and_closed_engine(tmp_path):
     annotation = json.loads((tmp_path / "ds" / entry["annotation"]).read_text())
     assert annotation["predictions"][0]["class"] == "bus" and annotation["predictions"][0]["class_id"] == 3
     assert annotation["predictions"][0]["height"] == 20.0
+
+
+@pytest.mark.parametrize(("max_backlog", "drops"), [(0.05, True), (60.0, False)])
+def test_the_queue_holds_at_most_max_backlog_seconds_of_work(tmp_path, max_backlog, drops):
+    # What waits in memory is what a hard kill loses (SPEC §6: only the last 0.5 s), so
+    # the queue is bounded by the workers' measured pace, well below queue_size here.
+    big = np.random.default_rng(1).integers(0, 255, (1500, 2000, 3), dtype=np.uint8)
+    cfg = config([{"name": "all", "type": "random", "traffic_percentage": 1.0}])
+    with fs.ActiveLearning(
+        fs.load_config(cfg),
+        tmp_path / "ds",
+        outbox=tmp_path / "ob",
+        queue_size=256,
+        max_backlog=max_backlog,
+        **{**FAST, "workers": 1},
+    ) as al:
+        for _ in range(30):
+            al.register(big.copy(), {"predictions": []}, "object-detection")
+        assert al.flush(60)
+        stats = al.stats()
+    assert (stats["dropped_overload"] > 0) is drops
+    assert stats["delivered"] + stats["dropped_overload"] == 30 == stats["matched"]
+    assert len(fs.LocalDataset(tmp_path / "ds").manifest()) == stats["delivered"]
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, "1", True, float("nan")])
+def test_max_backlog_must_be_positive_seconds(tmp_path, bad):
+    with pytest.raises(fs.InvalidInputError, match="max_backlog"):
+        fs.ActiveLearning(fs.load_config(config()), tmp_path / "ds", outbox=tmp_path / "ob", max_backlog=bad)

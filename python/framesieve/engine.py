@@ -9,11 +9,15 @@ Worker threads (one per core) prepare the image (GIL released), rescale the
 prediction, tag, and write the datapoint atomically into the durable outbox;
 sender threads deliver the outbox in order (see :mod:`framesieve.delivery`).
 
-Overload: the in-memory queue holds ``queue_size`` frames. When it is full,
-``register()`` by default gives the credit back, counts ``dropped_overload`` and
-logs a warning (at most one every 10 s) — the frame is refused before anything
-was promised for it; with ``block=True`` it waits for room instead (the caller
-then slows down to the workers' pace and nothing is refused).
+Overload: the in-memory queue holds at most ``queue_size`` frames, and at most
+what the workers can write to the outbox within ``max_backlog`` seconds (0.25 s,
+from a running average of the time a frame takes them): frames waiting in memory
+are what a hard kill loses, and SPEC §6 allows only the last 0.5 s. When the
+queue is full, ``register()`` by default gives the credit back, counts
+``dropped_overload`` and logs a warning (at most one every 10 s) — the frame is
+refused before anything was promised for it; with ``block=True`` it waits for
+room instead (the caller then slows down to the workers' pace and nothing is
+refused).
 
 The caller must not write into an array after passing it to ``register()``:
 the workers read it later (``cv2.VideoCapture.read()`` returns a new array per
@@ -67,6 +71,10 @@ _COUNTERS = (
 _STOP = object()
 
 
+#: a worker's time per kept frame assumed before the first one is measured (a 1080p frame on a slow core)
+INITIAL_FRAME_SECONDS = 0.01
+
+
 def default_outbox(destination_key: str) -> Path:
     """``$XDG_CACHE_HOME`` (or ``~/.cache``) ``/framesieve/outbox/<destination key>``."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -105,8 +113,8 @@ class ActiveLearning:
     (default :func:`default_outbox`). ``seed``: the sampler's seed.
 
     Options beyond the API: ``class_names`` (class id → name for array
-    predictions), ``queue_size`` (256), ``block`` (False: see the module
-    docstring), ``workers`` (cores), ``senders`` (4 concurrent deliveries),
+    predictions), ``queue_size`` (256), ``max_backlog`` (0.25 s), ``block``
+    (False: see the module docstring), ``workers`` (cores), ``senders`` (4 concurrent deliveries),
     ``outbox_quota`` (bytes, 1 GiB), ``channel_order`` of arrays (``"bgr"``),
     ``retry_base`` / ``retry_max`` (backoff seconds), ``close_timeout`` (how long
     ``close()`` tries to deliver, 10 s).
@@ -123,6 +131,7 @@ class ActiveLearning:
         seed: int | None = None,
         class_names: Any = None,
         queue_size: int = 256,
+        max_backlog: float = 0.25,
         block: bool = False,
         workers: int | None = None,
         senders: int = 4,
@@ -143,6 +152,8 @@ class ActiveLearning:
             raise InvalidInputError(f"channel_order: expected 'bgr' or 'rgb', got {channel_order!r}")
         if not isinstance(queue_size, int) or queue_size < 1:
             raise InvalidInputError(f"queue_size: expected a positive int, got {queue_size!r}")
+        if isinstance(max_backlog, bool) or not isinstance(max_backlog, int | float) or not max_backlog > 0:
+            raise InvalidInputError(f"max_backlog: expected seconds > 0, got {max_backlog!r}")
         if limiter is None:
             limiter = MemoryLimiter()
         self.destination = destination
@@ -174,7 +185,9 @@ class ActiveLearning:
         )
         self._seqs = itertools.count(self.outbox.reserve_seq())
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
-        self._preparing = 0  # jobs taken by workers, not yet in the outbox
+        self._preparing = 0  # jobs accepted, not yet in the outbox
+        self._max_backlog = float(max_backlog)
+        self._frame_seconds = INITIAL_FRAME_SECONDS  # running average of a worker's time per frame
         self._closed = False
         self._deliverer = Deliverer(
             self.outbox,
@@ -190,6 +203,7 @@ class ActiveLearning:
             threading.Thread(target=self._work, name=f"framesieve-worker-{i}", daemon=True)
             for i in range(workers or default_workers())
         ]
+        self._queue_limit = queue_size
         for thread in self._workers:
             thread.start()
         atexit.register(self.close)
@@ -363,31 +377,43 @@ class ActiveLearning:
             counted=max_batch is not None,
             auto_orient=auto_orient,
         )
-        with self._deliverer.cv:
-            self._preparing += 1
         with self._lock:
-            self._counts["collected"] += 1
             self._batch_pending[batch] = self._batch_pending.get(batch, 0) + 1
         try:
-            self._queue.put(job, block=self._block)
+            self._admit()
+            with self._lock:
+                self._counts["collected"] += 1
+            self._queue.put(job)  # never waits: _admit() reserved the room
             if frame_hash is not None and dedup is not None:
                 dedup.add(frame_hash, now)  # collected: later look-alikes are near-duplicates
         except queue.Full:
             self._undo(job)
-            with self._deliverer.cv:
-                self._preparing -= 1
             with self._lock:
-                self._counts["collected"] -= 1
                 self._counts["dropped_overload"] += 1
                 warn = time.monotonic() - self._last_overload_warning > 10.0
                 if warn:
                     self._last_overload_warning = time.monotonic()
             if warn:
                 log.warning(
-                    "framesieve: the queue is full (%d frames): kept frames are refused and counted in "
-                    "stats()['dropped_overload']; use block=True to wait instead",
-                    self._queue.maxsize,
+                    "framesieve: the queue is full (%d frames, at most %.2f s of the workers' time): kept "
+                    "frames are refused and counted in stats()['dropped_overload']; use block=True to wait",
+                    self._preparing,
+                    self._max_backlog,
                 )
+
+    def _backlog_limit(self) -> int:
+        """How many frames may wait: ``queue_size``, and no more than ``max_backlog`` s of work."""
+        by_time = int(self._max_backlog * len(self._workers) / max(self._frame_seconds, 1e-6))
+        return max(1, min(self._queue_limit, by_time))
+
+    def _admit(self) -> None:
+        """Reserves a place for one job, waiting with ``block=True``; raises ``queue.Full`` otherwise."""
+        with self._deliverer.cv:
+            while self._preparing >= self._backlog_limit():
+                if not self._block or self._closed:
+                    raise queue.Full
+                self._deliverer.cv.wait(0.5)
+            self._preparing += 1
 
     def _count(self, *names: str) -> None:
         with self._lock:
@@ -415,6 +441,7 @@ class ActiveLearning:
             job = self._queue.get()
             if job is _STOP:
                 return
+            start = time.perf_counter()
             try:
                 self._prepare_and_store(job)
             except Exception as e:  # a frame that cannot be prepared (undecodable bytes, ...)
@@ -422,8 +449,10 @@ class ActiveLearning:
                 self._undo(job)
                 self._count("failed")
             finally:
+                took = time.perf_counter() - start
                 with self._deliverer.cv:
                     self._preparing -= 1
+                    self._frame_seconds += 0.2 * (took - self._frame_seconds)
                     self._deliverer.cv.notify_all()
 
     def _prepare_and_store(self, job: Job) -> None:

@@ -12,7 +12,6 @@ import math
 from collections import deque
 
 import numpy as np
-from PIL import Image
 
 HASH_WIDTH = 9
 HASH_HEIGHT = 8
@@ -54,6 +53,8 @@ def sample_grid(image: np.ndarray, channel_order: str = "bgr") -> np.ndarray:
 
 def thumbnail(image: np.ndarray, channel_order: str = "bgr") -> np.ndarray:
     """The 8x9 float32 gray thumbnail (box filter)."""
+    from PIL import Image  # a test/benchmark dependency: `import framesieve` must not need it
+
     grid = sample_grid(image, channel_order).astype(np.float32)
     small = Image.fromarray(grid, mode="F").resize((HASH_WIDTH, HASH_HEIGHT), Image.Resampling.BOX)
     return np.asarray(small, dtype=np.float32)

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from framesieve._core import InvalidInputError, InvalidTypeError
 from framesieve.image import PreparedImage
@@ -69,6 +68,8 @@ def prepare_image(
     channel_order: str = "bgr",
 ) -> PreparedImage:
     """Like ``framesieve.prepare_image``, in numpy + Pillow."""
+    from PIL import Image  # a test/benchmark dependency: `import framesieve` must not need it
+
     _validate(image, max_size, quality, channel_order)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
