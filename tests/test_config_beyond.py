@@ -265,14 +265,14 @@ def test_deduplication_faults_are_all_reported_with_other_problems() -> None:
 
 
 def test_deduplication_unknown_key_strict() -> None:
-    cfg = with_dedup({"max_hamming": 6, "window_seconds": 60, "shared": True})
+    cfg = with_dedup({"max_hamming": 6, "window_seconds": 60, "phash_bits": 64})
     assert fs.load_config(cfg).to_dict()["deduplication"] == {
         "hash": "dhash",
         "max_hamming": 6,
         "window_seconds": 60.0,
         "max_entries": 4096,
     }
-    assert problems_of(cfg, strict=True) == ["deduplication.shared: unknown key (strict mode)"]
+    assert problems_of(cfg, strict=True) == ["deduplication.phash_bits: unknown key (strict mode)"]
 
 
 def test_deduplication_in_a_disabled_config_is_still_validated() -> None:

@@ -191,20 +191,26 @@ SamplingStrategy = (
 @dataclass(frozen=True, slots=True)
 class Deduplication:
     """Near-duplicate suppression: skip a frame whose ``hash`` is within ``max_hamming``
-    bits of a frame collected at most ``window_seconds`` before (``max_entries`` hashes kept)."""
+    bits of a frame collected at most ``window_seconds`` before (``max_entries`` hashes kept).
+    ``shared``: with a :class:`framesieve.RedisLimiter`, the recent hashes live in Redis,
+    so every process feeding the same destination suppresses the others' near-duplicates."""
 
     max_hamming: int
     window_seconds: float
     hash: str = "dhash"
     max_entries: int = 4096
+    shared: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "hash": self.hash,
             "max_hamming": self.max_hamming,
             "window_seconds": self.window_seconds,
             "max_entries": self.max_entries,
         }
+        if self.shared:
+            out["shared"] = True
+        return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -195,6 +195,7 @@ def deduplication(value: Any, path: str, problems: Problems, strict: bool) -> De
         problems.add(fields.at("window_seconds"), f"must be > 0, got {describe(raw_window)}")
         window = None
     max_entries = fields.integer("max_entries", minimum=1, maximum=MAX_DEDUP_ENTRIES)
+    shared = fields.flag("shared")
     check_unknown_keys(fields, strict)
     if max_hamming is None or window is None:
         return None
@@ -203,6 +204,7 @@ def deduplication(value: Any, path: str, problems: Problems, strict: bool) -> De
         window_seconds=float(window),
         hash=hash_name,
         max_entries=_default(max_entries, 4096),
+        shared=bool(shared),
     )
 
 

@@ -39,7 +39,13 @@ from typing import Any
 
 import numpy as np
 
-from framesieve._core import FramesieveError, InvalidInputError, InvalidTypeError, MemoryLimiter
+from framesieve._core import (
+    FramesieveError,
+    InvalidInputError,
+    InvalidTypeError,
+    MemoryLimiter,
+    RedisLimiter,
+)
 from framesieve.datapoint import Datapoint
 from framesieve.dedup import NearDuplicateFilter, filter_from_config, image_hash
 from framesieve.delivery import Deliverer
@@ -167,6 +173,7 @@ class ActiveLearning:
         self._scope = destination.key
         self._plan: Plan = build_plan(_load(config), seed=seed, class_names=self._class_names)
         self._dedup: NearDuplicateFilter | None = _dedup_filter(self._plan.config, None)
+        self._dedup_shared = self._shares_hashes()
         self._project_type: str | None = None
         self._type_ok: dict[str, bool] = {}
         self._owned: list[Any] = []  # things close() closes (made by from_roboflow)
@@ -339,7 +346,7 @@ class ActiveLearning:
         frame_hash = None
         if dedup is not None and isinstance(image, _NDARRAY):
             frame_hash = image_hash(image, self._channel_order)
-            if dedup.check(frame_hash, now):
+            if self._near_duplicate(dedup, frame_hash, now):
                 self._count("near_duplicates")
                 return
         if max_batch is not None:
@@ -386,6 +393,10 @@ class ActiveLearning:
             self._queue.put(job)  # never waits: _admit() reserved the room
             if frame_hash is not None and dedup is not None:
                 dedup.add(frame_hash, now)  # collected: later look-alikes are near-duplicates
+                if self._dedup_shared:
+                    self._limiter.remember_hash(
+                        scope, frame_hash, dedup.window_seconds, dedup.max_entries, now
+                    )
         except queue.Full:
             self._undo(job)
             with self._lock:
@@ -414,6 +425,17 @@ class ActiveLearning:
                     raise queue.Full
                 self._deliverer.cv.wait(0.5)
             self._preparing += 1
+
+    def _near_duplicate(self, dedup: NearDuplicateFilter, frame_hash: int, now: float) -> bool:
+        """Within ``max_hamming`` bits of a frame collected in the window: by any process
+        (shared through Redis, one round trip) or, when not shared or Redis is down, by this one."""
+        if self._dedup_shared:
+            found = self._limiter.near_duplicate(
+                self._scope, frame_hash, dedup.max_hamming, dedup.window_seconds, now
+            )
+            if found is not None:
+                return bool(found)
+        return dedup.check(frame_hash, now)
 
     def _count(self, *names: str) -> None:
         with self._lock:
@@ -560,6 +582,19 @@ class ActiveLearning:
         """Switches to another configuration without a restart (frames in flight keep theirs)."""
         self._plan = build_plan(_load(config), seed=self._seed, class_names=self._class_names)
         self._dedup = _dedup_filter(self._plan.config, self._dedup)
+        self._dedup_shared = self._shares_hashes()
+
+    def _shares_hashes(self) -> bool:
+        """Whether recent frame hashes go through Redis (``deduplication.shared``)."""
+        settings = getattr(self._plan.config, "deduplication", None)
+        if self._dedup is None or settings is None or not settings.shared:
+            return False
+        if isinstance(self._limiter, RedisLimiter):
+            return True
+        log.warning(
+            "framesieve: deduplication.shared needs a RedisLimiter; recent hashes stay in this process"
+        )
+        return False
 
     @property
     def config(self) -> Any:

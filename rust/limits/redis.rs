@@ -12,8 +12,9 @@ use ::redis::{Connection, RedisError, RedisResult, Script};
 
 use super::memory::MemoryLimiter;
 use super::scripts::{
-    counter_key, limit_key, mask_url, COUNTER_ADD_SCRIPT, COUNTER_TAKE_SCRIPT, COUNTER_TTL_SECONDS,
-    GIVE_BACK_SCRIPT, TAKE_SCRIPT,
+    counter_key, hash_member, hashes_key, limit_key, mask_url, COUNTER_ADD_SCRIPT,
+    COUNTER_TAKE_SCRIPT, COUNTER_TTL_SECONDS, GIVE_BACK_SCRIPT, NEAR_DUPLICATE_SCRIPT,
+    REMEMBER_HASH_SCRIPT, TAKE_SCRIPT,
 };
 use super::window::check_now;
 use super::{Candidate, LimitsError, WindowKind};
@@ -90,6 +91,8 @@ pub struct RedisLimiter {
     give_back_script: Script,
     counter_add_script: Script,
     counter_take_script: Script,
+    near_duplicate_script: Script,
+    remember_hash_script: Script,
     epoch: Instant,
     /// Monotonic nanoseconds (since `epoch`) before which Redis is not tried.
     retry_at: AtomicU64,
@@ -137,6 +140,8 @@ impl RedisLimiter {
             give_back_script: Script::new(GIVE_BACK_SCRIPT),
             counter_add_script: Script::new(COUNTER_ADD_SCRIPT),
             counter_take_script: Script::new(COUNTER_TAKE_SCRIPT),
+            near_duplicate_script: Script::new(NEAR_DUPLICATE_SCRIPT),
+            remember_hash_script: Script::new(REMEMBER_HASH_SCRIPT),
             epoch: Instant::now(),
             retry_at: AtomicU64::new(0),
             warned_at: AtomicU64::new(0),
@@ -557,6 +562,69 @@ impl RedisLimiter {
         self.decide("counter_take", op, |memory| {
             memory.counter_take(scope, name, limit)
         })
+    }
+
+    /// Whether a hash within `max_hamming` bits of `hash` was remembered in
+    /// `scope` (by any process) at most `window_seconds` from `now`, either
+    /// way as the in-process filter does, in one round trip. `None` when Redis
+    /// failed and the limiter fell back: the caller then decides with what it
+    /// remembers itself.
+    pub fn near_duplicate(
+        &self,
+        scope: &str,
+        hash: u64,
+        now: f64,
+        window_seconds: f64,
+        max_hamming: u32,
+    ) -> Result<(Option<bool>, Option<Notice>), LimitsError> {
+        let now = check_now(now)?;
+        let window = check_now(window_seconds)?.max(0.0);
+        let key = hashes_key(scope);
+        let (hi, lo, _) = hash_member(hash);
+        let op = |con: &mut Connection| -> RedisResult<Option<bool>> {
+            let found: i64 = self
+                .near_duplicate_script
+                .key(&key)
+                .arg(hi)
+                .arg(lo)
+                .arg(now - window)
+                .arg(max_hamming)
+                .arg(now + window)
+                .invoke(con)?;
+            Ok(Some(found == 1))
+        };
+        self.decide("near_duplicate", op, |_| None)
+    }
+
+    /// Remembers `hash` in `scope` at `now` for `window_seconds`, keeping at
+    /// most `max_entries` hashes (the newest), in one round trip.
+    pub fn remember_hash(
+        &self,
+        scope: &str,
+        hash: u64,
+        now: f64,
+        window_seconds: f64,
+        max_entries: u64,
+    ) -> Result<Option<Notice>, LimitsError> {
+        let now = check_now(now)?;
+        let window = check_now(window_seconds)?.max(0.0);
+        let key = hashes_key(scope);
+        let (_, _, member) = hash_member(hash);
+        // The set outlives the window a little, so a late reader still finds it.
+        let ttl = (window.ceil() as i64).saturating_add(60);
+        let op = |con: &mut Connection| -> RedisResult<()> {
+            self.remember_hash_script
+                .key(&key)
+                .arg(&member[..])
+                .arg(now)
+                .arg(now - window)
+                .arg(max_entries)
+                .arg(ttl)
+                .invoke::<i64>(con)
+                .map(drop)
+        };
+        let ((), notice) = self.decide("remember_hash", op, |_| ())?;
+        Ok(notice)
     }
 
     /// One PING through the same connections (never falls back): a health

@@ -337,6 +337,25 @@ fn duration(name: &str, seconds: f64) -> PyResult<Duration> {
 
 /// Rate limiter shared through Redis by every process (and machine) using
 /// the same server: one round trip per decision, never overshooting.
+fn check_dedup_args(max_hamming: u32, window_seconds: f64, max_entries: u64) -> PyResult<()> {
+    if max_hamming > 64 {
+        return Err(invalid_input(format!(
+            "max_hamming: must be within [0, 64], got {max_hamming}"
+        )));
+    }
+    if !(window_seconds.is_finite() && window_seconds > 0.0) {
+        return Err(invalid_input(format!(
+            "window_seconds: must be a finite number > 0, got {window_seconds}"
+        )));
+    }
+    if max_entries == 0 {
+        return Err(invalid_input(
+            "max_entries: must be >= 1, got 0".to_string(),
+        ));
+    }
+    Ok(())
+}
+
 #[pyclass(frozen, module = "framesieve", name = "RedisLimiter")]
 pub struct PyRedisLimiter {
     inner: RedisLimiter,
@@ -423,6 +442,51 @@ impl PyRedisLimiter {
         let (taken, notice) = py.detach(|| self.inner.counter_take(scope, name, limit))?;
         emit(py, notice)?;
         Ok(taken)
+    }
+
+    /// Whether a frame hash within `max_hamming` bits of `hash` was remembered
+    /// in `scope` during the `window_seconds` before `now`, by any process
+    /// sharing this Redis (one round trip). `None` when Redis cannot be
+    /// reached and the limiter falls back: decide locally then.
+    #[pyo3(signature = (scope, hash, max_hamming, window_seconds, now = None))]
+    fn near_duplicate(
+        &self,
+        py: Python<'_>,
+        scope: &str,
+        hash: u64,
+        max_hamming: u32,
+        window_seconds: f64,
+        now: Option<f64>,
+    ) -> PyResult<Option<bool>> {
+        check_dedup_args(max_hamming, window_seconds, 1)?;
+        let now = now_or_clock(now);
+        let (found, notice) = py.detach(|| {
+            self.inner
+                .near_duplicate(scope, hash, now, window_seconds, max_hamming)
+        })?;
+        emit(py, notice)?;
+        Ok(found)
+    }
+
+    /// Remembers the frame hash `hash` in `scope` at `now` for
+    /// `window_seconds`; the set keeps the newest `max_entries` hashes.
+    #[pyo3(signature = (scope, hash, window_seconds, max_entries, now = None))]
+    fn remember_hash(
+        &self,
+        py: Python<'_>,
+        scope: &str,
+        hash: u64,
+        window_seconds: f64,
+        max_entries: u64,
+        now: Option<f64>,
+    ) -> PyResult<()> {
+        check_dedup_args(0, window_seconds, max_entries)?;
+        let now = now_or_clock(now);
+        let notice = py.detach(|| {
+            self.inner
+                .remember_hash(scope, hash, now, window_seconds, max_entries)
+        })?;
+        emit(py, notice)
     }
 
     /// One PING to Redis through the limiter's connections; raises
