@@ -3,6 +3,7 @@ destination suppresses the others' near-duplicates (a real redis-server per test
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from pathlib import Path
@@ -15,6 +16,7 @@ from skimage import data
 
 import framesieve as fs
 from engine_helpers import config, detection
+from framesieve import cli
 
 FAST = {"retry_base": 0.05, "retry_max": 0.3, "workers": 2}
 SHARED = {"hash": "dhash", "max_hamming": 6, "window_seconds": 60, "shared": True}
@@ -149,3 +151,10 @@ def test_shared_is_validated_and_round_trips():
     )
     with pytest.raises(fs.ConfigError, match=r"deduplication\.shared"):
         fs.load_config(config(deduplication={**SHARED, "shared": "yes"}))
+
+
+def test_config_validate_says_the_hashes_are_shared(tmp_path, capsys):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(config(deduplication=SHARED)))
+    assert cli.main(["config", "validate", str(path)]) == 0
+    assert "shared through Redis" in capsys.readouterr().out

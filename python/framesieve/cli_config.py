@@ -103,7 +103,8 @@ def summary(cfg: Config, label: str) -> str:
         d = cfg.deduplication
         lines.append(
             f"deduplication: {d.hash}, near-duplicate within {d.max_hamming} bits "
-            f"of a frame collected in the last {d.window_seconds:g} s ({d.max_entries} hashes kept)"
+            f"of a frame collected in the last {d.window_seconds:g} s ({d.max_entries} hashes kept"
+            + (", shared through Redis)" if d.shared else ")")
         )
     tags = [*cfg.global_tags, *cfg.tags]
     if tags:
