@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import warnings
-from pathlib import Path
 
 from framesieve import cli_config_remote
-from framesieve.config import Config, ConfigError, ConfigWarning, load_config
+from framesieve.cli_io import read_config
+from framesieve.config import Config
 from framesieve.config_model import SamplingStrategy
 
 EXIT_OK = 0
@@ -62,16 +60,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    source: bytes | Path = sys.stdin.buffer.read() if args.config == "-" else Path(args.config)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConfigWarning)
-        try:
-            cfg = load_config(source, strict=args.strict)
-        except ConfigError as err:
-            print(f"{args.config}: {err}", file=sys.stderr)
-            return EXIT_INVALID
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+    cfg = read_config(args.config, strict=args.strict)
+    if cfg is None:
+        return EXIT_INVALID
     if args.json:
         print(json.dumps(cfg.to_dict(), indent=2))
     else:

@@ -25,6 +25,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from framesieve.cli_io import read_config
 from framesieve.config import ConfigError, ConfigWarning, load_config
 from framesieve.destinations.base import PermanentDeliveryError, TransientDeliveryError
 from framesieve.destinations.redact import redact, register_secret
@@ -181,16 +182,9 @@ def run_set(args: argparse.Namespace) -> int:
     if dest is None:
         return EXIT_INVALID
     with dest:
-        source: bytes | Path = sys.stdin.buffer.read() if args.config == "-" else Path(args.config)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConfigWarning)
-            try:
-                cfg = load_config(source, strict=args.strict)
-            except ConfigError as err:
-                print(f"{args.config}: {err}", file=sys.stderr)
-                return EXIT_INVALID
-        for warning in caught:  # e.g. a skipped strategy: it is not sent
-            print(f"warning: {warning.message}", file=sys.stderr)
+        cfg = read_config(args.config, strict=args.strict)  # a skipped strategy is not sent
+        if cfg is None:
+            return EXIT_INVALID
         try:
             dest.set_config(cfg.to_dict())
             where = f"{dest.workspace}/{dest.project}"

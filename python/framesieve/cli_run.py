@@ -22,6 +22,7 @@ from types import FrameType
 from typing import Any
 
 from framesieve._core import FramesieveError, RedisLimiter
+from framesieve.cli_io import read_config
 from framesieve.config import Config, ConfigError, load_config
 from framesieve.default_config import default_config
 from framesieve.engine import ActiveLearning
@@ -174,10 +175,12 @@ def prepare(args: argparse.Namespace) -> Job:
 def _config(args: argparse.Namespace) -> Config | None:
     if args.config is None:
         return None if args.roboflow_project else load_config(default_config())
-    path = Path(args.config)
-    if not path.is_file():
+    if args.config != "-" and not Path(args.config).is_file():
         raise UsageError(f"--config: no such file {args.config!r}")
-    return load_config(path)
+    config = read_config(args.config)  # prints every problem, and warnings, readably
+    if config is None:
+        raise UsageError(f"--config: {args.config} is not a valid configuration")
+    return config
 
 
 def _model(args: argparse.Namespace) -> Any:
