@@ -305,3 +305,12 @@ def test_a_signal_stops_cleanly_and_keeps_everything_collected(tmp_path, sig, st
     assert len(manifest(tmp_path / "collected")) == delivered
     assert len(list((tmp_path / "ob").glob("*.dp"))) == pending
     assert "Traceback" not in stderr
+
+
+def test_a_file_that_is_not_onnx_is_a_user_error(tmp_path, monkeypatch, capsys):
+    bad = tmp_path / "model.onnx"
+    bad.write_bytes(os.urandom(512))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "--source", "sample:bikes", "--model", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "not a readable ONNX file" in err and "Traceback" not in err

