@@ -25,6 +25,7 @@ from framesieve._core import FramesieveError, RedisLimiter
 from framesieve.cli_io import read_config
 from framesieve.config import Config, ConfigError, load_config
 from framesieve.default_config import default_config
+from framesieve.destinations.redact import redact, register_secret
 from framesieve.engine import ActiveLearning
 from framesieve.progress import Progress
 
@@ -150,7 +151,7 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         job = prepare(args)
     except (UsageError, ConfigError, FramesieveError, OSError, ValueError, TypeError) as err:
-        print(f"framesieve run: {err}", file=sys.stderr)
+        print(redact(f"framesieve run: {err}"), file=sys.stderr)
         return EXIT_USAGE
     return execute(job, args)
 
@@ -218,6 +219,7 @@ def _engine(
         api_key = args.api_key or os.environ.get("ROBOFLOW_API_KEY")
         if not api_key:
             raise UsageError("--roboflow-project needs an API key: set ROBOFLOW_API_KEY or pass --api-key")
+        register_secret(api_key)  # every message printed below goes through redact()
         engine = ActiveLearning.from_roboflow(
             api_key,
             args.roboflow_project,
@@ -290,7 +292,7 @@ def execute(job: Job, args: argparse.Namespace) -> int:
     stats = job.engine.stats()
     print(_summary(job, frames, seconds, stats))
     if error is not None:
-        print(f"framesieve run: stopped after {frames} frames: {error}", file=sys.stderr)
+        print(redact(f"framesieve run: stopped after {frames} frames: {error}"), file=sys.stderr)
     if received:
         return EXIT_SIGNAL_BASE + received[0]
     if status != EXIT_OK or stats.get("failed", 0):
