@@ -17,8 +17,9 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
-import framesieve as fs
 from redis_server import running_redis
+
+import framesieve as fs
 
 SIZES = (0, 10, 100, 1000, 4096)
 

@@ -28,10 +28,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from fake_roboflow import FakeRoboflow
+
 import framesieve as fs
 import framesieve.reference
-from fake_roboflow import FakeRoboflow
-from framesieve.worker import default_workers
+from framesieve.engine.workers import default_workers
 
 KEY = "bench-key-0123456789"
 NEVER = [  # four strategies that never keep the benchmark's frames

@@ -23,8 +23,9 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
-import framesieve as fs
 from redis_server import running_redis
+
+import framesieve as fs
 
 # Two strategies with a window of each kind, the first always with credit:
 # every decision goes through the full path (three windows checked and taken).

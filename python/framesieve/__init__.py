@@ -1,34 +1,37 @@
-"""framesieve: pick the frames worth labeling from production inference, fast."""
+"""framesieve: pick the frames worth labeling from production inference, fast.
+
+The package, by domain: ``config`` (the Active Learning configuration),
+``sampling`` (which frames to keep), ``image`` (inputs and their preparation),
+``predictions`` (the shapes predictions come in), ``engine`` (``ActiveLearning``
+and the drop-in middlewares), ``destinations`` (Roboflow, a local dataset),
+``models`` and ``sources`` (what ``framesieve run`` runs), ``cli``, and
+``reference`` (the pure-Python twin of the Rust core).
+"""
 
 from framesieve import reference as reference
-from framesieve._core import (
-    FramesieveError,
-    InvalidInputError,
-    InvalidTypeError,
-    LimiterConnectionError,
-    MemoryLimiter,
-    RedisLimiter,
-    __version__,
-)
-from framesieve.config import Config, ConfigError, ConfigWarning, load_config
-from framesieve.dedup import NearDuplicateFilter, image_hash
-from framesieve.destinations import (
-    DeliveryError,
-    LocalDataset,
-    PermanentDeliveryError,
-    RoboflowDestination,
-    TransientDeliveryError,
-    export_coco,
-)
-from framesieve.engine import ActiveLearning
-from framesieve.image import PreparedImage, prepare_image, rescale_prediction
-from framesieve.middleware import (
+from framesieve._core import MemoryLimiter, RedisLimiter, __version__
+from framesieve.config import Config, load_config
+from framesieve.destinations import LocalDataset, RoboflowDestination, export_coco
+from framesieve.engine import (
+    ActiveLearning,
     ActiveLearningMiddleware,
     NullActiveLearningMiddleware,
     ThreadingActiveLearningMiddleware,
 )
-from framesieve.outbox import OutboxLockedError
-from framesieve.sampler import Sampler
+from framesieve.errors import (
+    ConfigError,
+    ConfigWarning,
+    DeliveryError,
+    FramesieveError,
+    InvalidInputError,
+    InvalidTypeError,
+    LimiterConnectionError,
+    OutboxLockedError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from framesieve.image import PreparedImage, prepare_image, rescale_prediction
+from framesieve.sampling import NearDuplicateFilter, Sampler, image_hash
 
 __all__ = [
     "ActiveLearning",

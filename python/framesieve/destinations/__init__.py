@@ -1,17 +1,14 @@
 """Where collected datapoints go: a Roboflow project or a local dataset folder."""
 
-from framesieve.destinations.base import (
-    Delivery,
-    DeliveryError,
-    Destination,
-    PermanentDeliveryError,
-    TransientDeliveryError,
-)
+from framesieve.destinations.base import Delivery, Destination
 from framesieve.destinations.coco import export_coco
+from framesieve.destinations.datapoint import Datapoint
 from framesieve.destinations.local import LocalDataset
 from framesieve.destinations.roboflow import RoboflowDestination
+from framesieve.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 __all__ = [
+    "Datapoint",
     "Delivery",
     "DeliveryError",
     "Destination",

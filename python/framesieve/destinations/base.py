@@ -1,24 +1,14 @@
-"""What a destination is, and how it reports failures."""
+"""What a destination is, and how it reports failures (the errors live in :mod:`framesieve.errors`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from framesieve._core import FramesieveError
-from framesieve.datapoint import Datapoint
+from framesieve.destinations.datapoint import Datapoint
+from framesieve.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
-
-class DeliveryError(FramesieveError):
-    """A destination could not take a datapoint."""
-
-
-class TransientDeliveryError(DeliveryError, ConnectionError):
-    """Worth retrying: connection refused, timeout, HTTP 429 or 5xx."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """Never worth retrying: HTTP 400/401/403/404, a rejected upload, an unwritable folder."""
+__all__ = ["Delivery", "DeliveryError", "Destination", "PermanentDeliveryError", "TransientDeliveryError"]
 
 
 @dataclass(frozen=True, slots=True)

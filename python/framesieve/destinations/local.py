@@ -23,9 +23,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from framesieve.datapoint import Datapoint
-from framesieve.destinations.base import Delivery, PermanentDeliveryError
-from framesieve.outbox import write_atomic
+from framesieve._util.atomic import write_atomic
+from framesieve.destinations.base import Delivery
+from framesieve.destinations.datapoint import Datapoint
+from framesieve.errors import PermanentDeliveryError
 
 MANIFEST = "manifest.jsonl"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")

@@ -20,13 +20,12 @@ from typing import Any
 
 import httpx
 
-from framesieve.datapoint import Datapoint
-from framesieve.destinations.base import Delivery, PermanentDeliveryError, TransientDeliveryError
-from framesieve.destinations.redact import redact, register_secret
+from framesieve._util.redact import redact, register_secret
+from framesieve.destinations.base import Delivery
+from framesieve.destinations.datapoint import Datapoint
+from framesieve.errors import PermanentDeliveryError, TransientDeliveryError
 
 DEFAULT_API_URL = "https://api.roboflow.com"
-#: Types whose predictions are classifications (SPEC §5: they never mix with detections).
-CLASSIFICATION = "classification"
 
 
 class RoboflowDestination:

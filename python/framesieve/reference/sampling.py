@@ -1,5 +1,6 @@
 """Pure-Python twin of `framesieve.Sampler` (SPEC §3): same API, same
-decisions with the same seed, same exceptions and messages for bad input.
+decisions with the same seed, same exceptions and messages for bad predictions
+(configurations are validated once, by :func:`framesieve.config.load_sampling`).
 
 Written for clarity, not speed; tests and benchmarks compare the Rust core
 against it.
@@ -11,10 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from framesieve._core import InvalidInputError, InvalidTypeError
+from framesieve.config.load import load_sampling
 from framesieve.reference import uncertainty as _uncertainty
 from framesieve.reference.rng import SplitMix64
 
-KNOWN_TYPES = ("random", "close_to_threshold", "classes_based", "detections_number_based", "uncertainty")
 DETECTION_TYPES = ("object-detection", "instance-segmentation", "keypoint-detection")
 CLASSIFICATION = "classification"
 _MISSING = object()
@@ -54,154 +55,24 @@ def _required(mapping: dict, key: str, owner: str) -> Any:
 # ------------------------------------------------------------------ config --
 
 
-def _optional(d: dict, key: str) -> Any:
-    return dict.get(d, key)
-
-
-def _opt_number(d: dict, key: str, at: str) -> float | None:
-    value = _optional(d, key)
-    return None if value is None else _number(value, f"{at}.{key}")
-
-
-def _opt_int(d: dict, key: str, at: str) -> int | None:
-    value = _optional(d, key)
-    if value is None:
-        return None
-    path = f"{at}.{key}"
-    if isinstance(value, float):
-        if value == int(value) if abs(value) < 9.0e18 else False:
-            return int(value)
-        raise InvalidInputError(f"{path}: must be an int, got {value}")
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not -(2**63) <= value < 2**63:
-            raise InvalidInputError(f"{path}: int out of range")
-        return int(value)
-    raise _expected(path, "an int", value)
-
-
-def _opt_bool(d: dict, key: str, at: str) -> bool | None:
-    value = _optional(d, key)
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise _expected(f"{at}.{key}", "a bool", value)
-    return value
-
-
-def _str_list(value: Any, path: str) -> list[str]:
-    if not isinstance(value, list):
-        raise _expected(path, "a list of str", value)
-    for j, item in enumerate(value):
-        if not isinstance(item, str):
-            raise _expected(f"{path}[{j}]", "a str", item)
-    return list(value)
-
-
-def _opt_str(d: dict, key: str, at: str) -> str | None:
-    value = _optional(d, key)
-    if value is not None and not isinstance(value, str):
-        raise _expected(f"{at}.{key}", "a str", value)
-    return value
-
-
-def _required_str(d: dict, key: str, at: str) -> str:
-    value = _optional(d, key)
-    if value is None:
-        raise InvalidInputError(f"{at}.{key}: missing")
-    if not isinstance(value, str):
-        raise _expected(f"{at}.{key}", "a str", value)
-    return value
-
-
-def _unit_interval(value: float | None, path: str) -> float:
-    if value is None:
-        raise InvalidInputError(f"{path}: missing")
-    if not 0.0 <= value <= 1.0:
-        raise InvalidInputError(f"{path}: must be within [0, 1], got {value}")
-    return value
-
-
-def _at_least(value: int | None, minimum: int, path: str) -> int | None:
-    if value is not None and value < minimum:
-        raise InvalidInputError(f"{path}: must be >= {minimum}, got {value}")
-    return value
-
-
 class _Strategy:
-    """One strategy as read from its dict (phase 1: field types), then checked
-    and completed by `check` (phase 2: ranges, names), in the Rust core's order."""
+    """One validated strategy (a :mod:`framesieve.config` object), in the shape the rules use."""
 
-    def __init__(self, index: int, d: dict, kind: str) -> None:
-        at = f"sampling_strategies[{index}]"
-        self.index = index
-        self.kind = kind
-        selected = _optional(d, "selected_class_names")
-        self.selected: frozenset[str] | None = (
-            None if selected is None else frozenset(_str_list(selected, f"{at}.selected_class_names"))
-        )
-        self.name = _required_str(d, "name", at)
-        self._numbers = {
-            k: _opt_number(d, k, at) for k in ("traffic_percentage", "threshold", "epsilon", "probability")
-        }
-        self._minimum = _opt_int(d, "minimum_objects_close_to_threshold", at)
-        self._only_top = _opt_bool(d, "only_top_classes", at)
-        self._more_than = _opt_int(d, "more_than", at)
-        self._less_than = _opt_int(d, "less_than", at)
-        self._measure = _opt_str(d, "measure", at)
-        self._min = _opt_number(d, "min", at)
-        self._max = _opt_number(d, "max", at)
-        self._aggregate = _opt_str(d, "aggregate", at)
-
-    def check(self, seen: dict[str, int]) -> None:
-        at = f"sampling_strategies[{self.index}]"
-        if not self.name:
-            raise InvalidInputError(f"{at}.name: must not be empty")
-        if self.name in seen:
-            raise InvalidInputError(
-                f"{at}.name: duplicate name {self.name!r} (also sampling_strategies[{seen[self.name]}])"
-            )
-        seen[self.name] = self.index
-        n = self._numbers
-        if self.kind == "random":
-            self.probability = _unit_interval(n["traffic_percentage"], f"{at}.traffic_percentage")
-        elif self.kind == "close_to_threshold":
-            self.threshold = _unit_interval(n["threshold"], f"{at}.threshold")
-            self.epsilon = _unit_interval(n["epsilon"], f"{at}.epsilon")
-            self.probability = _unit_interval(n["probability"], f"{at}.probability")
-            minimum = _at_least(self._minimum, 1, f"{at}.minimum_objects_close_to_threshold")
-            self.minimum_objects = 1 if minimum is None else minimum
-            self.only_top_classes = True if self._only_top is None else self._only_top
-        elif self.kind == "classes_based":
-            self.probability = _unit_interval(n["probability"], f"{at}.probability")
-            if self.selected is None:
-                raise InvalidInputError(f"{at}.selected_class_names: missing")
+    def __init__(self, spec: Any) -> None:
+        self.kind = spec.type
+        self.name = spec.name
+        selected = getattr(spec, "selected_class_names", None)
+        self.selected: frozenset[str] | None = None if selected is None else frozenset(selected)
+        self.probability = spec.traffic_percentage if self.kind == "random" else spec.probability
+        if self.kind == "close_to_threshold":
+            self.threshold, self.epsilon = spec.threshold, spec.epsilon
+            self.minimum_objects = spec.minimum_objects_close_to_threshold
+            self.only_top_classes = spec.only_top_classes
+        elif self.kind == "detections_number_based":
+            self.more_than, self.less_than = spec.more_than, spec.less_than
         elif self.kind == "uncertainty":
-            if self._measure is None:
-                raise InvalidInputError(f"{at}.measure: missing")
-            if self._measure not in _uncertainty.MEASURES:
-                raise InvalidInputError(
-                    f'{at}.measure: must be one of {", ".join(_uncertainty.MEASURES)}, got "{self._measure}"'
-                )
-            self.measure = self._measure
-            self.min = _unit_interval(0.0 if self._min is None else self._min, f"{at}.min")
-            self.max = _unit_interval(1.0 if self._max is None else self._max, f"{at}.max")
-            if self.min > self.max:
-                raise InvalidInputError(f"{at}.min: min ({self.min}) must be <= max ({self.max})")
-            aggregate = "max" if self._aggregate is None else self._aggregate
-            if aggregate not in _uncertainty.AGGREGATES:
-                raise InvalidInputError(
-                    f'{at}.aggregate: must be one of {", ".join(_uncertainty.AGGREGATES)}, got "{aggregate}"'
-                )
-            self.aggregate = aggregate
-            self.probability = _unit_interval(n["probability"], f"{at}.probability")
-        else:  # detections_number_based
-            self.probability = _unit_interval(n["probability"], f"{at}.probability")
-            self.more_than = _at_least(self._more_than, 0, f"{at}.more_than")
-            self.less_than = _at_least(self._less_than, 0, f"{at}.less_than")
-            if self.more_than is not None and self.less_than is not None and self.more_than >= self.less_than:
-                raise InvalidInputError(
-                    f"{at}.more_than: more_than ({self.more_than}) must be < less_than ({self.less_than})"
-                )
+            self.measure, self.aggregate = spec.measure, spec.aggregate
+            self.min, self.max = spec.min, spec.max
 
     def selects(self, class_name: str) -> bool:
         return self.selected is None or class_name in self.selected
@@ -274,35 +145,6 @@ class _Strategy:
             )
             return u is not None and _uncertainty.in_range(u, self.min, self.max)
         return False
-
-
-def _parse_config(config: Any) -> tuple[bool, list[_Strategy]]:
-    if not isinstance(config, dict):
-        raise _expected("config", "a dict or an object with to_dict()", config)
-    enabled = dict.get(config, "enabled", _MISSING)
-    if enabled is _MISSING:
-        raise InvalidInputError("enabled: missing")
-    if not isinstance(enabled, bool):
-        raise _expected("enabled", "a bool", enabled)
-    if not enabled:
-        return False, []
-    strategies = _optional(config, "sampling_strategies")
-    if strategies is None:
-        raise InvalidInputError("sampling_strategies: missing")
-    if not isinstance(strategies, list):
-        raise _expected("sampling_strategies", "a list", strategies)
-    result: list[_Strategy] = []
-    for i, d in enumerate(strategies):
-        at = f"sampling_strategies[{i}]"
-        if not isinstance(d, dict):
-            raise _expected(at, "a dict", d)
-        kind = _required_str(d, "type", at)
-        if kind in KNOWN_TYPES:
-            result.append(_Strategy(i, d, kind))
-    seen: dict[str, int] = {}
-    for strategy in result:
-        strategy.check(seen)
-    return True, result
 
 
 def _parse_seed(seed: Any) -> int | None:
@@ -460,10 +302,11 @@ class Sampler:
         *,
         class_names: Sequence[str] | None = None,
     ) -> None:
-        data = config.to_dict() if hasattr(config, "to_dict") else config
+        enabled, specs = load_sampling(config)
         if class_names is not None and not isinstance(class_names, list):
             class_names = list(class_names)
-        self._enabled, self._strategies = _parse_config(data)
+        self._enabled = enabled
+        self._strategies = [_Strategy(spec) for spec in specs] if enabled else []
         self._rng = SplitMix64(_parse_seed(seed))
         self._class_names = _class_names(class_names)
 

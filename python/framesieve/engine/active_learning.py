@@ -1,0 +1,396 @@
+"""``fs.ActiveLearning``: the registration pipeline (SPEC §4, §6), composed of
+:mod:`~framesieve.engine.admission` (near-duplicates, batch cap, credits),
+:mod:`~framesieve.engine.workers` (prepare on worker threads),
+:mod:`~framesieve.engine.outbox` (durable until confirmed) and
+:mod:`~framesieve.engine.delivery` (senders).
+
+On the caller's thread, ``register()`` does only: input checks, sampling (Rust),
+admission, and the hand-over of a reference to the frame. It never waits on I/O,
+resize or JPEG (with a Redis limiter the take is one round trip). A frame no
+strategy keeps costs a sampler call.
+
+Overload: when the workers' backlog is full (see :mod:`~framesieve.engine.workers`),
+``register()`` by default gives the credit back, counts ``dropped_overload`` and
+logs a warning (at most one every 10 s) — the frame is refused before anything
+was promised for it; with ``block=True`` it waits for room instead (the caller
+then slows down to the workers' pace and nothing is refused).
+
+The caller must not write into an array after passing it to ``register()``:
+the workers read it later (``cv2.VideoCapture.read()`` returns a new array per
+frame, which is safe; reusing one buffer is not — pass a copy then).
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from framesieve._core import MemoryLimiter
+from framesieve.config import Config, load_config
+from framesieve.destinations.base import Delivery
+from framesieve.destinations.datapoint import Datapoint
+from framesieve.destinations.local import LocalDataset
+from framesieve.engine.admission import Admission, Ticket
+from framesieve.engine.checks import check_extras
+from framesieve.engine.delivery import Deliverer
+from framesieve.engine.outbox import DEFAULT_QUOTA_BYTES, Outbox
+from framesieve.engine.prepare import Job, prepare
+from framesieve.engine.stats import Counters
+from framesieve.engine.workers import WorkerPool, default_workers
+from framesieve.errors import FramesieveError, InvalidInputError, InvalidTypeError
+from framesieve.image import check_array, check_image
+from framesieve.predictions import array_fields, check_array_prediction, is_classification
+from framesieve.sampling import Plan, build_plan
+
+log = logging.getLogger("framesieve")
+_NDARRAY = np.ndarray
+
+
+def default_outbox(destination_key: str) -> Path:
+    """``$XDG_CACHE_HOME`` (or ``~/.cache``) ``/framesieve/outbox/<destination key>``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "framesieve" / "outbox" / destination_key
+
+
+class ActiveLearning:
+    """Collects the frames the configuration keeps and delivers them to ``destination``.
+
+    ``config``: a :class:`framesieve.Config` (or what :func:`framesieve.load_config`
+    takes). ``destination``: :class:`framesieve.LocalDataset`,
+    :class:`framesieve.RoboflowDestination`, or a folder path (a local dataset).
+    ``limiter``: :class:`framesieve.MemoryLimiter` (default) or
+    :class:`framesieve.RedisLimiter`. ``outbox``: the durable outbox folder
+    (default :func:`default_outbox`). ``seed``: the sampler's seed.
+
+    Options beyond the API: ``class_names`` (class id → name for array
+    predictions), ``queue_size`` (256), ``max_backlog`` (0.25 s), ``block``
+    (False: see the module docstring), ``workers`` (cores), ``senders`` (4 concurrent deliveries),
+    ``outbox_quota`` (bytes, 1 GiB), ``channel_order`` of arrays (``"bgr"``),
+    ``retry_base`` / ``retry_max`` (backoff seconds), ``close_timeout`` (how long
+    ``close()`` tries to deliver, 10 s), ``project_type`` (the destination project's
+    type: predictions of the other family, classification or not, are refused with a warning).
+    """
+
+    def __init__(
+        self,
+        config: Any,
+        destination: Any,
+        *,
+        limiter: Any = None,
+        model_id: str | None = None,
+        outbox: str | os.PathLike[str] | None = None,
+        seed: int | None = None,
+        class_names: Any = None,
+        queue_size: int = 256,
+        max_backlog: float = 0.25,
+        block: bool = False,
+        workers: int | None = None,
+        senders: int = 4,
+        outbox_quota: int = DEFAULT_QUOTA_BYTES,
+        channel_order: str = "bgr",
+        retry_base: float = 0.5,
+        retry_max: float = 30.0,
+        close_timeout: float = 10.0,
+        project_type: str | None = None,
+    ) -> None:
+        if isinstance(destination, str | os.PathLike):
+            destination = LocalDataset(destination)
+        if not hasattr(destination, "deliver") or not hasattr(destination, "key"):
+            raise InvalidTypeError(
+                "destination: expected a LocalDataset, RoboflowDestination or folder, "
+                f"got {type(destination).__name__}"
+            )
+        if channel_order not in ("bgr", "rgb"):
+            raise InvalidInputError(f"channel_order: expected 'bgr' or 'rgb', got {channel_order!r}")
+        if not isinstance(queue_size, int) or queue_size < 1:
+            raise InvalidInputError(f"queue_size: expected a positive int, got {queue_size!r}")
+        if isinstance(max_backlog, bool) or not isinstance(max_backlog, int | float) or not max_backlog > 0:
+            raise InvalidInputError(f"max_backlog: expected seconds > 0, got {max_backlog!r}")
+        self.destination = destination
+        self.model_id = model_id
+        self.close_timeout = close_timeout
+        self._seed = seed
+        self._class_names = list(class_names) if class_names is not None else None
+        self._channel_order = channel_order
+        self._block = block
+        self._closed = False
+        self._attached: list[Any] = []  # closed by close(): see attach()
+        self._counters = Counters()
+        self._admission = Admission(limiter or MemoryLimiter(), destination.key, self._counters, destination)
+        self._project_type: str | None = None
+        self._type_ok: dict[str, bool] = {}
+        self._plan: Plan
+        self.set_config(config, project_type=project_type)
+        self._last_overload_warning = 0.0
+        self._id_prefix = os.urandom(6).hex()
+        self._ids = itertools.count()
+        self._tickets: dict[int, Ticket] = {}  # datapoints of this process, by outbox sequence number
+
+        self.outbox = Outbox(
+            outbox if outbox is not None else default_outbox(destination.key), quota_bytes=outbox_quota
+        )
+        self._seqs = itertools.count(self.outbox.reserve_seq())
+        self._deliverer = Deliverer(
+            self.outbox,
+            destination,
+            senders=senders,
+            on_delivered=self._delivered,
+            on_failed=self._failed,
+            retry_base=retry_base,
+            retry_max=retry_max,
+        )
+        self._counters.add("recovered", n=self._deliverer.recovered)
+        self._pool = WorkerPool(
+            self._store, workers=workers or default_workers(), queue_size=queue_size, max_backlog=max_backlog
+        )
+        atexit.register(self.close)
+
+    # -- caller's thread ----------------------------------------------------------------
+
+    def register(
+        self,
+        image: Any,
+        prediction: Any,
+        prediction_type: str,
+        *,
+        image_name: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        inference_id: str | None = None,
+        timestamp: float | None = None,
+        auto_orient: bool = True,
+    ) -> None:
+        """Offers one frame and its prediction; returns at once (see the module docstring).
+
+        ``image``: uint8 array (HxW, HxWx3 in ``channel_order``, HxWx4), or encoded
+        JPEG/PNG bytes, a base64 str or a file path (decoded on a worker, only when
+        kept). ``prediction``: a Roboflow prediction dict, or array detections (a
+        dict with ``xyxy``, ``confidence`` and ``class_id`` or ``class_name``, or a
+        ``supervision.Detections``). ``timestamp`` (UNIX seconds, e.g. video time)
+        drives the limit windows and the batch name. Bad input raises here.
+        """
+        plan = self._plan
+        if not plan.enabled:
+            return
+        if self._closed:
+            raise FramesieveError("ActiveLearning.register: the engine is closed")
+        self._counters.see()
+        if type(image) is _NDARRAY:
+            check_array(image)
+        else:
+            check_image(image)
+        if type(prediction_type) is not str:
+            raise InvalidTypeError(f"prediction_type: expected a str, got {type(prediction_type).__name__}")
+        if (
+            image_name is not None
+            or metadata is not None
+            or inference_id is not None
+            or timestamp is not None
+        ):
+            check_extras(image_name, metadata, inference_id, timestamp)
+        if self._project_type is not None and not self._compatible(prediction_type):
+            return
+        arrays = type(prediction) is not dict or "xyxy" in prediction
+        matched = (
+            self._evaluate_arrays(plan, prediction, prediction_type)
+            if arrays
+            else plan.sampler.evaluate(prediction, prediction_type)
+        )
+        if not matched:
+            return
+        if arrays:
+            check_array_prediction(prediction)
+        now = time.time() if timestamp is None else float(timestamp)
+        ticket = self._admission.admit(plan, matched, image, self._channel_order, now)
+        if ticket is None:
+            return
+        if not self._pool.reserve(self._block):
+            ticket.release()
+            self._overloaded()
+            return
+        self._counters.add("collected")
+        job = Job(
+            plan=plan,
+            ticket=ticket,
+            image=image,
+            prediction=prediction,
+            prediction_type=prediction_type,
+            image_name=image_name,
+            metadata=metadata,
+            inference_id=None if inference_id is None else str(inference_id),
+            auto_orient=auto_orient,
+        )
+        self._pool.submit(job)
+        self._admission.remember(ticket)
+
+    @staticmethod
+    def _evaluate_arrays(plan: Plan, prediction: Any, prediction_type: str) -> list[str]:
+        _, confidence, class_id, class_name = array_fields(prediction)
+        if confidence is None:
+            raise InvalidInputError("prediction['confidence']: missing (array detections need it)")
+        if class_name is not None:
+            return plan.sampler.evaluate_detections(
+                confidence, class_name=class_name, prediction_type=prediction_type
+            )
+        return plan.sampler.evaluate_detections(
+            confidence, class_id=class_id, prediction_type=prediction_type
+        )
+
+    def _overloaded(self) -> None:
+        self._counters.add("dropped_overload")
+        now = time.monotonic()
+        if now - self._last_overload_warning > 10.0:
+            self._last_overload_warning = now
+            log.warning(
+                "framesieve: the queue is full (%d frames, at most the workers' time within max_backlog): "
+                "kept frames are refused and counted in stats()['dropped_overload']; pass block=True "
+                "to ActiveLearning(...) to wait instead",
+                self._pool.busy,
+            )
+
+    def _compatible(self, prediction_type: str) -> bool:
+        ok = self._type_ok.get(prediction_type)
+        if ok is None:
+            project = self._project_type or ""
+            ok = is_classification(prediction_type) == is_classification(project)
+            self._type_ok[prediction_type] = ok
+            if not ok:
+                log.warning(
+                    "framesieve: %s predictions cannot go to a %s project; they are not collected",
+                    prediction_type,
+                    project,
+                )
+        return ok
+
+    # -- workers and senders --------------------------------------------------------------
+
+    def _store(self, job: Job) -> None:
+        """On a worker: prepare the datapoint and write it to the outbox."""
+        ticket = job.ticket
+        try:
+            seq = next(self._seqs)
+            datapoint = prepare(
+                job,
+                seq,
+                f"{self._id_prefix}{next(self._ids):08x}",
+                self.model_id,
+                self._channel_order,
+                self._class_names,
+            )
+        except Exception as e:  # a frame that cannot be prepared (undecodable bytes, ...)
+            log.error("framesieve: dropping a kept frame that cannot be prepared: %s", e)
+            ticket.release()
+            self._counters.add("failed")
+            return
+        if not self.outbox.put(datapoint):
+            ticket.release()
+            self._counters.add("dropped_outbox_full")
+            self._counters.add("collected", n=-1)
+            log.warning(
+                "framesieve: the outbox is full (quota %d bytes); a kept frame was refused",
+                self.outbox.quota_bytes,
+            )
+            return
+        self._tickets[seq] = ticket
+        self._deliverer.add(seq, datapoint)
+
+    def _delivered(self, seq: int, datapoint: Datapoint, result: Delivery) -> None:
+        ticket = self._tickets.pop(seq, None)  # None: recovered from an earlier process
+        self._counters.add("duplicates" if result.duplicate else "delivered")
+        if ticket is not None:
+            (ticket.release if result.duplicate else ticket.settle)()
+
+    def _failed(self, seq: int, datapoint: Datapoint | None, reason: str) -> None:
+        ticket = self._tickets.pop(seq, None)
+        self._counters.add("failed")
+        if ticket is not None:
+            ticket.release()
+
+    # -- configuration ---------------------------------------------------------------------
+
+    def set_config(self, config: Any, *, project_type: str | None = None) -> None:
+        """Switches to another configuration without a restart (frames in flight keep theirs).
+
+        ``project_type``: the destination project's type, when known (see the class docstring).
+        """
+        loaded = config if isinstance(config, Config) else load_config(config)
+        plan = build_plan(loaded, seed=self._seed, class_names=self._class_names)
+        self._admission.configure(plan)
+        self._project_type, self._type_ok = project_type, {}
+        self._plan = plan
+
+    @property
+    def config(self) -> Any:
+        """The configuration in use."""
+        return self._plan.config
+
+    def resync_batch(self, batch: str) -> int | None:
+        """Raises the ``max_batch_images`` count of ``batch`` to the destination's plus what is
+        on its way there (an API call; the engine does it in the background once a minute)."""
+        return self._admission.resync_batch(batch)
+
+    def attach(self, resource: Any) -> None:
+        """Something ``close()`` closes too, after the engine (e.g. a configuration refresher)."""
+        self._attached.append(resource)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Waits until everything accepted so far is delivered (or failed for good).
+
+        Returns ``True`` then, ``False`` when ``timeout`` seconds passed first
+        (the rest stays in the outbox and keeps being retried).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        return self._pool.wait_idle(deadline) and self._deliverer.wait_idle(deadline)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Writes every queued frame to the outbox, delivers what it can within
+        ``timeout`` (default ``close_timeout``), and stops; the rest stays in the
+        outbox for the next start. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self.close)
+        self._pool.close()
+        self.flush(self.close_timeout if timeout is None else timeout)
+        self._deliverer.stop(timeout=30.0)
+        for resource in self._attached:
+            resource.close()
+        self.outbox.close()
+
+    def __enter__(self) -> ActiveLearning:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def stats(self) -> dict[str, int]:
+        """Counters since start: ``seen`` (frames offered), ``matched`` (kept by a strategy),
+        ``limited`` (no credit, or batch full: ``batch_full``), ``collected`` (accepted),
+        ``delivered``, ``duplicates``, ``failed`` (permanently, see ``failed/``), ``pending``
+        (accepted or recovered, not yet confirmed), ``dropped_overload``,
+        ``dropped_outbox_full``, ``recovered`` (found in the outbox at start),
+        ``near_duplicates`` (matched, but skipped by ``deduplication``)."""
+        out = self._counters.snapshot()
+        out["pending"] = self._pool.busy + self._deliverer.pending()
+        return out
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("enabled" if self._plan.enabled else "disabled")
+        return f"ActiveLearning({self.destination!r}, {state}, outbox={str(self.outbox.path)!r})"
+
+    @classmethod
+    def from_roboflow(
+        cls, api_key: str, project: str, model_id: str | None = None, **kwargs: Any
+    ) -> ActiveLearning:
+        """An engine fed by the project's own configuration (see :mod:`framesieve.config.remote`)."""
+        from framesieve.config.remote import from_roboflow
+
+        return from_roboflow(cls, api_key, project, model_id, **kwargs)

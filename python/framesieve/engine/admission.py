@@ -1,0 +1,228 @@
+"""Admission: what ``register()`` decides on the caller's thread once a strategy kept a
+frame, and the one record of what that cost (SPEC §4.2, §4.3, §9).
+
+In order: near-duplicate suppression (only kept frames pay for the hash, arrays
+only), the ``max_batch_images`` cap, then the limit credits. An admitted frame
+holds a :class:`Ticket`; its owner ends it exactly once, by :meth:`Ticket.settle`
+(delivered: the credit stays spent) or :meth:`Ticket.release` (duplicate,
+refused or abandoned: the credit and the batch count are given back). Frames
+recovered from an earlier process have no ticket: their credits belong to that
+process's windows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from framesieve._core import RedisLimiter
+from framesieve.engine.stats import Counters
+from framesieve.sampling import NearDuplicateFilter, Plan, filter_from_config, image_hash
+
+log = logging.getLogger("framesieve")
+
+#: How often the batch count is re-read from the destination (SPEC §4.2: at most once a minute).
+RESYNC_SECONDS = 60.0
+
+
+class Ticket:
+    """One admitted frame's claim: its strategy's credit, its place in the batch count."""
+
+    __slots__ = (
+        "_admission",
+        "_open",
+        "batch",
+        "counted",
+        "credit_scope",
+        "frame_hash",
+        "strategy",
+        "timestamp",
+    )
+
+    def __init__(
+        self,
+        admission: Admission,
+        strategy: str,
+        batch: str,
+        timestamp: float,
+        credit_scope: str,
+        counted: bool,
+        frame_hash: int | None,
+    ) -> None:
+        self._admission = admission
+        self._open = True
+        self.strategy = strategy
+        self.batch = batch
+        self.timestamp = timestamp
+        self.credit_scope = credit_scope  # where the credit was taken ("" when none was)
+        self.counted = counted  # counted in the max_batch_images counter
+        self.frame_hash = frame_hash
+
+    def settle(self) -> None:
+        """Delivered: the credit stays spent; the batch now counts the image itself."""
+        self._admission.close(self, give_back=False)
+
+    def release(self) -> None:
+        """Not delivered after all: the credit and the batch count are given back."""
+        self._admission.close(self, give_back=True)
+
+
+class Admission:
+    """The caller's-thread decisions after sampling, for one destination ``scope``."""
+
+    def __init__(self, limiter: Any, scope: str, counters: Counters, destination: Any) -> None:
+        self.limiter = limiter
+        self.scope = scope
+        self._counters = counters
+        self._destination = destination
+        self._lock = threading.Lock()
+        self._batch_synced: dict[str, float] = {}
+        self._batch_pending: dict[str, int] = {}
+        self.dedup: NearDuplicateFilter | None = None
+        self._dedup_shared = False
+
+    # -- configuration -----------------------------------------------------------------
+
+    def configure(self, plan: Plan) -> None:
+        """The near-duplicate filter ``plan`` asks for; the current one (and its memory of
+        recent frames) is kept when the settings did not change."""
+        settings = plan.config.deduplication if plan.enabled else None
+        current = self.dedup
+        if settings is None:
+            self.dedup, self._dedup_shared = None, False
+            return
+        same = current is not None and (current.max_hamming, current.window_seconds, current.max_entries) == (
+            settings.max_hamming,
+            settings.window_seconds,
+            settings.max_entries,
+        )
+        self.dedup = current if same else filter_from_config(plan.config)
+        self._dedup_shared = settings.shared and isinstance(self.limiter, RedisLimiter)
+        if settings.shared and not self._dedup_shared:
+            log.warning(
+                "framesieve: deduplication.shared needs a RedisLimiter; recent hashes stay in this process"
+            )
+
+    # -- the decision ------------------------------------------------------------------
+
+    def admit(
+        self, plan: Plan, matched: list[str], image: Any, channel_order: str, now: float
+    ) -> Ticket | None:
+        """A ticket for a frame ``matched`` strategies kept, or ``None`` (counted) when it is
+        a near-duplicate, its batch is full, or no matching strategy has credit."""
+        count = self._counters.add
+        count("matched")
+        assert plan.namer is not None  # an enabled plan has one
+        batch = plan.namer(now)
+        dedup = self.dedup
+        frame_hash = None
+        if dedup is not None and isinstance(image, np.ndarray):
+            frame_hash = image_hash(image, channel_order)
+            if self._near_duplicate(dedup, frame_hash, now):
+                count("near_duplicates")
+                return None
+        limiter, scope = self.limiter, self.scope
+        max_batch = plan.max_batch_images
+        if max_batch is not None:
+            self._maybe_sync(batch)
+            if limiter.counter_get(scope, batch) >= max_batch:
+                count("limited", "batch_full")
+                return None
+        candidates = plan.candidates(matched)
+        if candidates is None:
+            strategy, credit_scope = matched[0], ""
+        else:
+            strategy = limiter.take(scope, candidates, now)
+            if strategy is None:
+                count("limited")
+                return None
+            credit_scope = scope if plan.limits.get(strategy) else ""
+        if max_batch is not None and limiter.counter_add(scope, batch, 1) > max_batch:
+            limiter.counter_add(scope, batch, -1)
+            if credit_scope:
+                limiter.give_back(credit_scope, strategy, now)
+            count("limited", "batch_full")
+            return None
+        with self._lock:
+            self._batch_pending[batch] = self._batch_pending.get(batch, 0) + 1
+        return Ticket(self, strategy, batch, now, credit_scope, max_batch is not None, frame_hash)
+
+    def remember(self, ticket: Ticket) -> None:
+        """The frame was collected: later look-alikes of it are near-duplicates."""
+        dedup = self.dedup
+        if ticket.frame_hash is None or dedup is None:
+            return
+        dedup.add(ticket.frame_hash, ticket.timestamp)
+        if self._dedup_shared:
+            self.limiter.remember_hash(
+                self.scope, ticket.frame_hash, dedup.window_seconds, dedup.max_entries, ticket.timestamp
+            )
+
+    def _near_duplicate(self, dedup: NearDuplicateFilter, frame_hash: int, now: float) -> bool:
+        """Within ``max_hamming`` bits of a frame collected in the window: by any process
+        (shared through Redis, one round trip) or, when not shared or Redis is down, by this one."""
+        if self._dedup_shared:
+            found = self.limiter.near_duplicate(
+                self.scope, frame_hash, dedup.max_hamming, dedup.window_seconds, now
+            )
+            if found is not None:
+                return bool(found)
+        return dedup.check(frame_hash, now)
+
+    def close(self, ticket: Ticket, *, give_back: bool) -> None:
+        """Ends ``ticket`` once (see :class:`Ticket`); a second call does nothing."""
+        with self._lock:
+            if not ticket._open:
+                return
+            ticket._open = False
+            left = self._batch_pending.get(ticket.batch, 0) - 1
+            if left > 0:
+                self._batch_pending[ticket.batch] = left
+            else:
+                self._batch_pending.pop(ticket.batch, None)
+        if give_back:
+            if ticket.credit_scope:
+                self.limiter.give_back(ticket.credit_scope, ticket.strategy, ticket.timestamp)
+            if ticket.counted:
+                self.limiter.counter_add(self.scope, ticket.batch, -1)
+
+    # -- max_batch_images ----------------------------------------------------------------
+
+    def _maybe_sync(self, batch: str) -> None:
+        """Re-synchronises the batch count from the destination at most once a minute (in the background)."""
+        now = time.monotonic()
+        last = self._batch_synced.get(batch)
+        if last is not None and now - last < RESYNC_SECONDS:
+            return
+        self._batch_synced[batch] = now
+        threading.Thread(target=self._sync_quietly, args=(batch,), daemon=True).start()
+
+    def _sync_quietly(self, batch: str) -> None:
+        try:
+            self.resync_batch(batch)
+        except Exception as e:
+            log.warning("framesieve: cannot count the images of batch %r: %s", batch, e)
+
+    def resync_batch(self, batch: str) -> int | None:
+        """Raises the count of ``batch`` to the destination's plus what is still on its way there.
+
+        Blocking (an API call). Returns the count, or ``None`` when the destination cannot count.
+        """
+        counter = getattr(self._destination, "batch_image_count", None)
+        remote = counter(batch) if counter is not None else None
+        if remote is None:
+            return None
+        with self._lock:
+            total = int(remote) + self._batch_pending.get(batch, 0)
+        # Only ever raise the count, and by an increment rather than a write: with a shared
+        # (Redis) counter, other processes' frames on their way are in it but not in
+        # `remote`, and a write could erase increments made since the read (overshoot).
+        current = self.limiter.counter_get(self.scope, batch)
+        if total > current:
+            current = self.limiter.counter_add(self.scope, batch, total - current)
+        self._batch_synced[batch] = time.monotonic()
+        return current

@@ -1,0 +1,159 @@
+"""LocalDataset: layout, manifest, idempotent re-delivery, hostile names, COCO export."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from framesieve import LocalDataset, export_coco
+from support.engine_helpers import datapoint
+
+
+def _deliver(dataset, dp):
+    return dataset.deliver(dp, {}, lambda state: None)
+
+
+def _all_files(path):
+    return sorted(os.path.relpath(os.path.join(d, f), path) for d, _, fs in os.walk(path) for f in fs)
+
+
+def test_layout_and_manifest(tmp_path):
+    dataset = LocalDataset(tmp_path / "ds")
+    dp = datapoint(
+        1,
+        image_name="cam1/frame.png",
+        metadata={"camera": "north", "n": 3},
+        inference_id="inf-1",
+        model_id="p/2",
+    )
+    result = _deliver(dataset, dp)
+    assert not result.duplicate
+    root = tmp_path / "ds"
+    assert (root / "al_2024_01_01" / "images" / "dp0001.jpg").read_bytes() == dp.jpeg
+    assert (root / "al_2024_01_01" / "annotations" / "dp0001.json").read_text() == dp.annotation
+    (line,) = (root / "manifest.jsonl").read_text().splitlines()
+    entry = json.loads(line)
+    assert entry["id"] == "dp0001" and entry["batch"] == "al_2024_01_01" and entry["strategy"] == "s1"
+    assert entry["tags"] == ["a", "b"] and entry["metadata"] == {"camera": "north", "n": 3}
+    assert entry["image_name"] == "frame.png"  # last component only
+    assert entry["inference_id"] == "inf-1" and entry["model_id"] == "p/2"
+    assert entry["timestamp"] == dp.timestamp
+    assert entry["original_size"] == [64, 48] and entry["size"] == [32, 24]
+    assert entry["image"] == "al_2024_01_01/images/dp0001.jpg"
+    assert entry["annotation"] == "al_2024_01_01/annotations/dp0001.json"
+    assert dataset.batch_image_count("al_2024_01_01") == 1
+    assert dataset.batch_image_count("other") == 0
+    assert not any(name.endswith(".tmp") for name in _all_files(root))
+
+
+def test_classification_is_a_txt_and_no_annotation_means_none(tmp_path):
+    dataset = LocalDataset(tmp_path)
+    _deliver(dataset, datapoint(1, prediction_type="classification", annotation="cat", annotation_ext="txt"))
+    _deliver(dataset, datapoint(2, annotation=None, annotation_ext=None))
+    assert (tmp_path / "al_2024_01_01" / "annotations" / "dp0001.txt").read_text() == "cat"
+    assert not (tmp_path / "al_2024_01_01" / "annotations" / "dp0002.json").exists()
+    assert [e["annotation"] for e in dataset.manifest()] == ["al_2024_01_01/annotations/dp0001.txt", None]
+
+
+def test_redelivery_after_a_crash_writes_one_manifest_line(tmp_path):
+    dataset = LocalDataset(tmp_path)
+    dp = datapoint(1)
+    _deliver(dataset, dp)
+    _deliver(dataset, dp)
+    assert [e["id"] for e in dataset.manifest()] == ["dp0001"]
+
+
+def test_a_torn_manifest_line_does_not_swallow_the_next(tmp_path):
+    dataset = LocalDataset(tmp_path)
+    _deliver(dataset, datapoint(1))
+    with open(tmp_path / "manifest.jsonl", "a") as f:
+        f.write('{"id": "torn", "bat')  # a crash in the middle of a write
+    _deliver(dataset, datapoint(2))
+    assert [e["id"] for e in dataset.manifest()] == ["dp0001", "dp0002"]
+
+
+@pytest.mark.parametrize(
+    ("batch", "image_name", "ident"),
+    [
+        ("../../escape", "../../../etc/passwd", "x"),
+        ("/abs/olute", "/etc/passwd", "../../id"),
+        ("..", "..", ".."),
+        (".", "a\x00b\nc", "./."),
+        ("a/../../b", "C:\\windows\\system32", "a\\b"),
+    ],
+)
+def test_hostile_names_never_escape_the_root(tmp_path, batch, image_name, ident):
+    root = tmp_path / "root"
+    dataset = LocalDataset(root)
+    _deliver(dataset, datapoint(1, batch=batch, image_name=image_name, id=ident))
+    assert _all_files(tmp_path) == [os.path.join("root", f) for f in _all_files(root)]
+    files = _all_files(root)
+    assert len([f for f in files if f.endswith(".jpg")]) == 1
+    entry = dataset.manifest()[0]
+    assert entry["batch"] == batch  # recorded as given, used as a path only once sanitised
+    assert entry["image_name"] is None or (
+        "/" not in entry["image_name"] and "\x00" not in entry["image_name"]
+    )
+
+
+def test_coco_export(tmp_path):
+    dataset = LocalDataset(tmp_path)
+    prediction = {
+        "image": {"width": 32, "height": 24},
+        "predictions": [
+            {
+                "x": 10.0,
+                "y": 8.0,
+                "width": 4.0,
+                "height": 6.0,
+                "confidence": 0.4,
+                "class": "car",
+                "class_id": 0,
+            },
+            {
+                "x": 20.0,
+                "y": 12.0,
+                "width": 2.0,
+                "height": 2.0,
+                "confidence": 0.9,
+                "class": "dog",
+                "class_id": 1,
+                "points": [{"x": 19.0, "y": 11.0}, {"x": 21.0, "y": 11.0}, {"x": 20.0, "y": 13.0}],
+            },
+        ],
+    }
+    _deliver(dataset, datapoint(1, annotation=json.dumps(prediction)))
+    _deliver(dataset, datapoint(2, annotation="cat", annotation_ext="txt", batch="other"))
+    out = tmp_path / "coco.json"
+    coco = export_coco(tmp_path, out)
+    assert json.loads(out.read_text()) == coco
+    assert [i["file_name"] for i in coco["images"]] == [
+        "al_2024_01_01/images/dp0001.jpg",
+        "other/images/dp0002.jpg",
+    ]
+    assert coco["images"][0]["width"] == 32 and coco["images"][0]["height"] == 24
+    assert [c["name"] for c in coco["categories"]] == ["car", "dog"]
+    car, dog = coco["annotations"]
+    assert car["bbox"] == [8.0, 5.0, 4.0, 6.0] and car["area"] == 24.0 and car["image_id"] == 1
+    assert dog["segmentation"] == [[19.0, 11.0, 21.0, 11.0, 20.0, 13.0]] and dog["category_id"] == 2
+    only_other = export_coco(tmp_path, batch="other")
+    assert len(only_other["images"]) == 1 and only_other["annotations"] == []
+
+
+def test_coco_export_names_a_broken_annotation(tmp_path):
+    dataset = LocalDataset(tmp_path)
+    _deliver(dataset, datapoint(1, annotation='{"predictions": [{"x": "a"}]}'))
+    with pytest.raises(ValueError, match=r"al_2024_01_01/annotations/dp0001\.json"):
+        export_coco(tmp_path)
+
+
+def test_coco_export_command(tmp_path, capsys):
+    from framesieve.cli import main
+
+    _deliver(LocalDataset(tmp_path), datapoint(1))
+    assert main(["export", "coco", str(tmp_path), "-o", str(tmp_path / "c.json")]) == 0
+    assert json.loads((tmp_path / "c.json").read_text())["images"][0]["file_name"].endswith("dp0001.jpg")
+    assert main(["export", "coco", str(tmp_path), "--batch", "none"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["images"] == []
