@@ -11,6 +11,7 @@ from pathlib import Path
 
 import framesieve as fs
 from support.engine_helpers import config, detection, frame
+from support.waiting import wait_until
 
 KEY = "test-key-0123456789"
 FAST = {"retry_base": 0.05, "retry_max": 0.3, "workers": 2}
@@ -33,7 +34,7 @@ def test_destination_down_then_up_delivers_everything_once(fake_roboflow, tmp_pa
     with _engine(fake_roboflow, tmp_path / "ob") as al:
         for i in range(20):
             al.register(frame(seed=100 + i), detection(), "object-detection")
-        time.sleep(0.5)
+        assert wait_until(lambda: len(list((tmp_path / "ob").glob("*.dp"))) == 20)
         assert al.stats()["pending"] == 20 and al.stats()["delivered"] == 0
         assert not al.flush(0.1)  # not delivered yet: False, nothing lost
         assert len(list((tmp_path / "ob").glob("*.dp"))) == 20  # on disk while the destination is down
@@ -114,7 +115,12 @@ def test_outbox_quota_refuses_new_datapoints_and_keeps_the_old(fake_roboflow, tm
     with _engine(fake_roboflow, tmp_path / "ob", outbox_quota=quota, close_timeout=0.2) as al:
         for i in range(8):
             al.register(frame(seed=610 + i), detection(), "object-detection")
-        time.sleep(1.0)
+
+        def stored_or_refused() -> bool:
+            stored = len(list((tmp_path / "ob").glob("*.dp")))
+            return stored + al.stats()["dropped_outbox_full"] == 8
+
+        assert wait_until(stored_or_refused)
         stats = al.stats()
     assert stats["dropped_outbox_full"] > 0
     assert stats["collected"] == len(list((tmp_path / "ob").glob("*.dp"))) <= 4

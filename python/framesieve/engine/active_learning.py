@@ -23,7 +23,6 @@ frame, which is safe; reusing one buffer is not — pass a copy then).
 from __future__ import annotations
 
 import atexit
-import itertools
 import logging
 import os
 import time
@@ -34,19 +33,17 @@ import numpy as np
 
 from framesieve._core import MemoryLimiter
 from framesieve.config import Config, load_config
-from framesieve.destinations.base import Delivery
-from framesieve.destinations.datapoint import Datapoint
 from framesieve.destinations.local import LocalDataset
-from framesieve.engine.admission import Admission, Ticket
-from framesieve.engine.checks import check_extras
-from framesieve.engine.delivery import Deliverer
-from framesieve.engine.outbox import DEFAULT_QUOTA_BYTES, Outbox
+from framesieve.engine.admission import Admission
+from framesieve.engine.checks import ProjectTypeGate, check_extras, check_options
+from framesieve.engine.outbox import DEFAULT_QUOTA_BYTES
 from framesieve.engine.prepare import Job, prepare
 from framesieve.engine.stats import Counters
+from framesieve.engine.storage import Storage
 from framesieve.engine.workers import WorkerPool, default_workers
-from framesieve.errors import FramesieveError, InvalidInputError, InvalidTypeError
+from framesieve.errors import FramesieveError, InvalidTypeError
 from framesieve.image import check_array, check_image
-from framesieve.predictions import array_fields, check_array_prediction, is_classification
+from framesieve.predictions import check_array_prediction
 from framesieve.sampling import Plan, build_plan
 
 log = logging.getLogger("framesieve")
@@ -102,17 +99,7 @@ class ActiveLearning:
     ) -> None:
         if isinstance(destination, str | os.PathLike):
             destination = LocalDataset(destination)
-        if not hasattr(destination, "deliver") or not hasattr(destination, "key"):
-            raise InvalidTypeError(
-                "destination: expected a LocalDataset, RoboflowDestination or folder, "
-                f"got {type(destination).__name__}"
-            )
-        if channel_order not in ("bgr", "rgb"):
-            raise InvalidInputError(f"channel_order: expected 'bgr' or 'rgb', got {channel_order!r}")
-        if not isinstance(queue_size, int) or queue_size < 1:
-            raise InvalidInputError(f"queue_size: expected a positive int, got {queue_size!r}")
-        if isinstance(max_backlog, bool) or not isinstance(max_backlog, int | float) or not max_backlog > 0:
-            raise InvalidInputError(f"max_backlog: expected seconds > 0, got {max_backlog!r}")
+        check_options(destination, channel_order, queue_size, max_backlog)
         self.destination = destination
         self.model_id = model_id
         self.close_timeout = close_timeout
@@ -124,29 +111,20 @@ class ActiveLearning:
         self._attached: list[Any] = []  # closed by close(): see attach()
         self._counters = Counters()
         self._admission = Admission(limiter or MemoryLimiter(), destination.key, self._counters, destination)
-        self._project_type: str | None = None
-        self._type_ok: dict[str, bool] = {}
+        self._project: ProjectTypeGate | None = None
         self._plan: Plan
         self.set_config(config, project_type=project_type)
         self._last_overload_warning = 0.0
-        self._id_prefix = os.urandom(6).hex()
-        self._ids = itertools.count()
-        self._tickets: dict[int, Ticket] = {}  # datapoints of this process, by outbox sequence number
-
-        self.outbox = Outbox(
-            outbox if outbox is not None else default_outbox(destination.key), quota_bytes=outbox_quota
-        )
-        self._seqs = itertools.count(self.outbox.reserve_seq())
-        self._deliverer = Deliverer(
-            self.outbox,
+        self._storage = Storage(
+            outbox if outbox is not None else default_outbox(destination.key),
             destination,
+            self._counters,
+            quota_bytes=outbox_quota,
             senders=senders,
-            on_delivered=self._delivered,
-            on_failed=self._failed,
             retry_base=retry_base,
             retry_max=retry_max,
         )
-        self._counters.add("recovered", n=self._deliverer.recovered)
+        self.outbox = self._storage.outbox
         self._pool = WorkerPool(
             self._store, workers=workers or default_workers(), queue_size=queue_size, max_backlog=max_backlog
         )
@@ -194,11 +172,11 @@ class ActiveLearning:
             or timestamp is not None
         ):
             check_extras(image_name, metadata, inference_id, timestamp)
-        if self._project_type is not None and not self._compatible(prediction_type):
+        if self._project is not None and not self._project.accepts(prediction_type):
             return
         arrays = type(prediction) is not dict or "xyxy" in prediction
         matched = (
-            self._evaluate_arrays(plan, prediction, prediction_type)
+            plan.evaluate_arrays(prediction, prediction_type)
             if arrays
             else plan.sampler.evaluate(prediction, prediction_type)
         )
@@ -229,19 +207,6 @@ class ActiveLearning:
         self._pool.submit(job)
         self._admission.remember(ticket)
 
-    @staticmethod
-    def _evaluate_arrays(plan: Plan, prediction: Any, prediction_type: str) -> list[str]:
-        _, confidence, class_id, class_name = array_fields(prediction)
-        if confidence is None:
-            raise InvalidInputError("prediction['confidence']: missing (array detections need it)")
-        if class_name is not None:
-            return plan.sampler.evaluate_detections(
-                confidence, class_name=class_name, prediction_type=prediction_type
-            )
-        return plan.sampler.evaluate_detections(
-            confidence, class_id=class_id, prediction_type=prediction_type
-        )
-
     def _overloaded(self) -> None:
         self._counters.add("dropped_overload")
         now = time.monotonic()
@@ -254,63 +219,18 @@ class ActiveLearning:
                 self._pool.busy,
             )
 
-    def _compatible(self, prediction_type: str) -> bool:
-        ok = self._type_ok.get(prediction_type)
-        if ok is None:
-            project = self._project_type or ""
-            ok = is_classification(prediction_type) == is_classification(project)
-            self._type_ok[prediction_type] = ok
-            if not ok:
-                log.warning(
-                    "framesieve: %s predictions cannot go to a %s project; they are not collected",
-                    prediction_type,
-                    project,
-                )
-        return ok
-
-    # -- workers and senders --------------------------------------------------------------
-
     def _store(self, job: Job) -> None:
-        """On a worker: prepare the datapoint and write it to the outbox."""
-        ticket = job.ticket
+        """On a worker: the datapoint, into the outbox (a frame that cannot be prepared,
+        such as undecodable bytes, is counted ``failed`` and its ticket released)."""
+        seq, datapoint_id = self._storage.next_ids()
         try:
-            seq = next(self._seqs)
-            datapoint = prepare(
-                job,
-                seq,
-                f"{self._id_prefix}{next(self._ids):08x}",
-                self.model_id,
-                self._channel_order,
-                self._class_names,
-            )
-        except Exception as e:  # a frame that cannot be prepared (undecodable bytes, ...)
+            datapoint = prepare(job, seq, datapoint_id, self.model_id, self._channel_order, self._class_names)
+        except Exception as e:
             log.error("framesieve: dropping a kept frame that cannot be prepared: %s", e)
-            ticket.release()
+            job.ticket.release()
             self._counters.add("failed")
             return
-        if not self.outbox.put(datapoint):
-            ticket.release()
-            self._counters.add("dropped_outbox_full")
-            self._counters.add("collected", n=-1)
-            log.warning(
-                "framesieve: the outbox is full (quota %d bytes); a kept frame was refused",
-                self.outbox.quota_bytes,
-            )
-            return
-        self._tickets[seq] = ticket
-        self._deliverer.add(seq, datapoint)
-
-    def _delivered(self, seq: int, datapoint: Datapoint, result: Delivery) -> None:
-        ticket = self._tickets.pop(seq, None)  # None: recovered from an earlier process
-        self._counters.add("duplicates" if result.duplicate else "delivered")
-        if ticket is not None:
-            (ticket.release if result.duplicate else ticket.settle)()
-
-    def _failed(self, seq: int, datapoint: Datapoint | None, reason: str) -> None:
-        ticket = self._tickets.pop(seq, None)
-        self._counters.add("failed")
-        if ticket is not None:
-            ticket.release()
+        self._storage.put(datapoint, job.ticket)
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -322,7 +242,7 @@ class ActiveLearning:
         loaded = config if isinstance(config, Config) else load_config(config)
         plan = build_plan(loaded, seed=self._seed, class_names=self._class_names)
         self._admission.configure(plan)
-        self._project_type, self._type_ok = project_type, {}
+        self._project = None if project_type is None else ProjectTypeGate(project_type)
         self._plan = plan
 
     @property
@@ -348,7 +268,7 @@ class ActiveLearning:
         (the rest stays in the outbox and keeps being retried).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        return self._pool.wait_idle(deadline) and self._deliverer.wait_idle(deadline)
+        return self._pool.wait_idle(deadline) and self._storage.wait_idle(deadline)
 
     def close(self, timeout: float | None = None) -> None:
         """Writes every queued frame to the outbox, delivers what it can within
@@ -360,10 +280,9 @@ class ActiveLearning:
         atexit.unregister(self.close)
         self._pool.close()
         self.flush(self.close_timeout if timeout is None else timeout)
-        self._deliverer.stop(timeout=30.0)
+        self._storage.close()
         for resource in self._attached:
             resource.close()
-        self.outbox.close()
 
     def __enter__(self) -> ActiveLearning:
         return self
@@ -379,7 +298,7 @@ class ActiveLearning:
         ``dropped_outbox_full``, ``recovered`` (found in the outbox at start),
         ``near_duplicates`` (matched, but skipped by ``deduplication``)."""
         out = self._counters.snapshot()
-        out["pending"] = self._pool.busy + self._deliverer.pending()
+        out["pending"] = self._pool.busy + self._storage.pending()
         return out
 
     def __repr__(self) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from framesieve.errors import InvalidInputError
+from framesieve.predictions import array_fields
 from framesieve.sampling.batches import BatchNamer
 from framesieve.sampling.sampler import Sampler
 
@@ -26,6 +28,19 @@ class Plan:
     global_tags: tuple[str, ...] = ()
     config_tags: tuple[str, ...] = ()
     strategy_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def evaluate_arrays(self, prediction: Any, prediction_type: str) -> list[str]:
+        """The matching strategies of array detections (a dict with ``xyxy``, or an object)."""
+        _, confidence, class_id, class_name = array_fields(prediction)
+        if confidence is None:
+            raise InvalidInputError("prediction['confidence']: missing (array detections need it)")
+        if class_name is not None:
+            return self.sampler.evaluate_detections(
+                confidence, class_name=class_name, prediction_type=prediction_type
+            )
+        return self.sampler.evaluate_detections(
+            confidence, class_id=class_id, prediction_type=prediction_type
+        )
 
     def candidates(self, matched: list[str]) -> list[tuple[str, list[tuple[str, int]]]] | None:
         """The limiter's candidates, cut after the first unlimited strategy; ``None``
