@@ -13,11 +13,10 @@ from typing import Any
 
 from framesieve._core import InvalidInputError, InvalidTypeError
 from framesieve.config.load import load_sampling
+from framesieve.predictions import CLASSIFICATION, DETECTION_TYPES
 from framesieve.reference import uncertainty as _uncertainty
 from framesieve.reference.rng import SplitMix64
 
-DETECTION_TYPES = ("object-detection", "instance-segmentation", "keypoint-detection")
-CLASSIFICATION = "classification"
 _MISSING = object()
 
 
