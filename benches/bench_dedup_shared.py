@@ -17,9 +17,8 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
-from redis_server import running_redis
-
 import framesieve as fs
+from support.redis_server import running_redis
 
 SIZES = (0, 10, 100, 1000, 4096)
 

@@ -28,11 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fake_roboflow import FakeRoboflow
-
 import framesieve as fs
 import framesieve.reference
 from framesieve.engine.workers import default_workers
+from support.fake_roboflow import FakeRoboflow
 
 KEY = "bench-key-0123456789"
 NEVER = [  # four strategies that never keep the benchmark's frames

@@ -24,10 +24,9 @@ import cv2
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from photos import full_hd_frame
-
 import framesieve as fs
 from framesieve import _core
+from support.photos import full_hd_frame
 
 REPEAT = 60
 TARGETS = [(675, 1200), (360, 640)]

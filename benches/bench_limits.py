@@ -23,9 +23,8 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
-from redis_server import running_redis
-
 import framesieve as fs
+from support.redis_server import running_redis
 
 # Two strategies with a window of each kind, the first always with credit:
 # every decision goes through the full path (three windows checked and taken).
@@ -153,7 +152,7 @@ def bench_memory() -> list[tuple[str, str, str]]:
 def count_round_trips(server_port: int, limiter: fs.RedisLimiter, decisions: int) -> tuple[float, float]:
     """Commands each decision sends, as redis-server sees them (MONITOR marks
     the commands a script runs as `lua`, so those are not counted)."""
-    from redis_server import RespClient
+    from support.redis_server import RespClient
 
     with RespClient(server_port) as monitor, RespClient(server_port) as client:
         assert monitor.command("MONITOR") == "OK"
