@@ -519,28 +519,6 @@ impl RedisLimiter {
         self.decide("counter_get", op, |memory| memory.counter_get(scope, name))
     }
 
-    /// Sets counter `name` of `scope` to `value`.
-    pub fn counter_set(
-        &self,
-        scope: &str,
-        name: &str,
-        value: i64,
-    ) -> Result<Option<Notice>, LimitsError> {
-        let key = counter_key(scope, name);
-        let op = |con: &mut Connection| -> RedisResult<()> {
-            ::redis::cmd("SET")
-                .arg(&key)
-                .arg(value)
-                .arg("EX")
-                .arg(COUNTER_TTL_SECONDS)
-                .query(con)
-        };
-        let ((), notice) = self.decide("counter_set", op, |memory| {
-            memory.counter_set(scope, name, value)
-        })?;
-        Ok(notice)
-    }
-
     /// Adds 1 to counter `name` of `scope` when it is below `limit`; returns
     /// whether it did (atomic across every process sharing the Redis).
     pub fn counter_take(

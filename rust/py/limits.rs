@@ -309,11 +309,6 @@ impl PyMemoryLimiter {
         self.inner.counter_get(scope, name)
     }
 
-    /// Sets counter `name` of `scope` to `value`.
-    fn counter_set(&self, scope: &str, name: &str, value: i64) {
-        self.inner.counter_set(scope, name, value)
-    }
-
     /// Adds 1 to counter `name` of `scope` when it is below `limit`; returns
     /// whether it did.
     fn counter_take(&self, scope: &str, name: &str, limit: i64) -> bool {
@@ -428,12 +423,6 @@ impl PyRedisLimiter {
         let (value, notice) = py.detach(|| self.inner.counter_get(scope, name))?;
         emit(py, notice)?;
         Ok(value)
-    }
-
-    /// Sets counter `name` of `scope` to `value`.
-    fn counter_set(&self, py: Python<'_>, scope: &str, name: &str, value: i64) -> PyResult<()> {
-        let notice = py.detach(|| self.inner.counter_set(scope, name, value))?;
-        emit(py, notice)
     }
 
     /// Adds 1 to counter `name` of `scope` when it is below `limit`; returns
