@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from collections import Counter
 
@@ -391,36 +392,63 @@ class _Loaded:
 
 def test_accepts_objects_with_to_dict_and_skips_unknown_types(Sampler):
     cfg = config(random_s("r"), {"name": "x", "type": "from_the_future", "whatever": 1})
-    s = Sampler(_Loaded(cfg), seed=1)
+    if Sampler is fs.Sampler:
+        # framesieve.config's rules read the dict: an unknown type is skipped with a warning.
+        with pytest.warns(
+            fs.ConfigWarning,
+            match=r"^sampling_strategies\[1\]: unknown strategy type 'from_the_future' \(name 'x'\) skipped",
+        ):
+            s = Sampler(_Loaded(cfg), seed=1)
+        # The Rust core only ever gets known types; given another it names it.
+        unknown = type("FromTheFuture", (), {"name": "x", "type": "from_the_future"})()
+        with pytest.raises(
+            fs.InvalidInputError, match=r"^strategies\[0\]\.type: unknown strategy type \"from_the_future\""
+        ):
+            fs._core.Sampler([unknown], seed=1)
+    else:
+        s = Sampler(_Loaded(cfg), seed=1)
     assert s.strategy_names == ["r"]
     assert s.evaluate({}, DET) == ["r"]
 
 
-@pytest.mark.parametrize(
-    ("strategy", "error", "message"),
-    [
-        ({"name": "r", "type": "random"}, fs.InvalidInputError, r"sampling_strategies\[0\].traffic_percentage: missing"),
-        (random_s("r", 1.5), fs.InvalidInputError, r"sampling_strategies\[0\].traffic_percentage: must be within \[0, 1\]"),
-        (random_s("r", "0.5"), fs.InvalidTypeError, r"sampling_strategies\[0\].traffic_percentage: expected a number"),
-        (close_s("c", epsilon=-0.1), fs.InvalidInputError, r"sampling_strategies\[0\].epsilon"),
-        (close_s("c", threshold=None), fs.InvalidInputError, r"sampling_strategies\[0\].threshold: missing"),
-        (close_s("c", minimum_objects_close_to_threshold=0), fs.InvalidInputError, "minimum_objects_close_to_threshold: must be >= 1"),
-        (close_s("c", minimum_objects_close_to_threshold=1.5), fs.InvalidInputError, "minimum_objects_close_to_threshold: must be an int"),
-        (close_s("c", only_top_classes=1), fs.InvalidTypeError, "only_top_classes: expected a bool"),
-        (close_s("c", selected_class_names="cat"), fs.InvalidTypeError, "selected_class_names: expected a list of str"),
-        (close_s("c", selected_class_names=["cat", 2]), fs.InvalidTypeError, r"selected_class_names\[1\]: expected a str"),
-        ({"name": "cb", "type": "classes_based", "probability": 1.0}, fs.InvalidInputError, "selected_class_names: missing"),
-        (number_s("n", more_than=3, less_than=3), fs.InvalidInputError, "more_than"),
-        (number_s("n", less_than=-1), fs.InvalidInputError, "less_than: must be >= 0"),
-        ({"type": "random", "traffic_percentage": 0.5}, fs.InvalidInputError, r"sampling_strategies\[0\].name: missing"),
-        (random_s("", 0.5), fs.InvalidInputError, "name: must not be empty"),
-        ({"name": "r", "traffic_percentage": 0.5}, fs.InvalidInputError, r"sampling_strategies\[0\].type: missing"),
-        ("random", fs.InvalidTypeError, r"sampling_strategies\[0\]: expected a dict"),
-    ],
-)  # fmt: skip
-def test_config_errors_name_the_field(Sampler, strategy, error, message):
-    with pytest.raises(error, match=message):
-        Sampler(config(strategy), seed=1)
+# Per bad strategy: the reference's own error (type, message), and the one problem that
+# framesieve.config's rules report for fs.Sampler (a ConfigError naming the field's path).
+CONFIG_ERRORS = [
+    ({"name": "r", "type": "random"}, fs.InvalidInputError, r"sampling_strategies\[0\].traffic_percentage: missing", r"sampling_strategies\[0\]\.traffic_percentage: is required"),
+    (random_s("r", 1.5), fs.InvalidInputError, r"sampling_strategies\[0\].traffic_percentage: must be within \[0, 1\]", r"sampling_strategies\[0\]\.traffic_percentage: must be within \[0, 1\], got 1\.5"),
+    (random_s("r", "0.5"), fs.InvalidTypeError, r"sampling_strategies\[0\].traffic_percentage: expected a number", r"sampling_strategies\[0\]\.traffic_percentage: must be a number, got '0\.5' \(str\)"),
+    (close_s("c", epsilon=-0.1), fs.InvalidInputError, r"sampling_strategies\[0\].epsilon", r"sampling_strategies\[0\]\.epsilon: must be within \[0, 1\], got -0\.1"),
+    (close_s("c", threshold=None), fs.InvalidInputError, r"sampling_strategies\[0\].threshold: missing", r"sampling_strategies\[0\]\.threshold: is required"),
+    (close_s("c", minimum_objects_close_to_threshold=0), fs.InvalidInputError, "minimum_objects_close_to_threshold: must be >= 1", r"sampling_strategies\[0\]\.minimum_objects_close_to_threshold: must be a positive integer, got 0"),
+    (close_s("c", minimum_objects_close_to_threshold=1.5), fs.InvalidInputError, "minimum_objects_close_to_threshold: must be an int", r"sampling_strategies\[0\]\.minimum_objects_close_to_threshold: must be an integer, got 1\.5"),
+    (close_s("c", only_top_classes=1), fs.InvalidTypeError, "only_top_classes: expected a bool", r"sampling_strategies\[0\]\.only_top_classes: must be true or false, got 1"),
+    (close_s("c", selected_class_names="cat"), fs.InvalidTypeError, "selected_class_names: expected a list of str", r"sampling_strategies\[0\]\.selected_class_names: must be a list, got 'cat' \(str\)"),
+    (close_s("c", selected_class_names=["cat", 2]), fs.InvalidTypeError, r"selected_class_names\[1\]: expected a str", r"sampling_strategies\[0\]\.selected_class_names\[1\]: must be a string, got 2"),
+    ({"name": "cb", "type": "classes_based", "probability": 1.0}, fs.InvalidInputError, "selected_class_names: missing", r"sampling_strategies\[0\]\.selected_class_names: is required"),
+    (number_s("n", more_than=3, less_than=3), fs.InvalidInputError, "more_than", r"sampling_strategies\[0\]\.more_than: must be less than less_than \(3\), got 3"),
+    (number_s("n", less_than=-1), fs.InvalidInputError, "less_than: must be >= 0", r"sampling_strategies\[0\]\.less_than: must be >= 0, got -1"),
+    ({"type": "random", "traffic_percentage": 0.5}, fs.InvalidInputError, r"sampling_strategies\[0\].name: missing", r"sampling_strategies\[0\]\.name: is required"),
+    (random_s("", 0.5), fs.InvalidInputError, "name: must not be empty", r"sampling_strategies\[0\]\.name: must be a non-empty string"),
+    ({"name": "r", "traffic_percentage": 0.5}, fs.InvalidInputError, r"sampling_strategies\[0\].type: missing", r"sampling_strategies\[0\]\.type: is required"),
+    ("random", fs.InvalidTypeError, r"sampling_strategies\[0\]: expected a dict", r"sampling_strategies\[0\]: must be an object, got 'random' \(str\)"),
+]  # fmt: skip
+
+
+def config_problem(call, problem):
+    """``call()`` raises a ConfigError whose one problem matches ``problem`` from its start."""
+    with pytest.raises(fs.ConfigError) as info:
+        call()
+    assert len(info.value.problems) == 1, info.value.problems
+    assert re.match(problem, info.value.problems[0]), info.value.problems
+
+
+@pytest.mark.parametrize(("strategy", "error", "message", "problem"), CONFIG_ERRORS)
+def test_config_errors_name_the_field(Sampler, strategy, error, message, problem):
+    if Sampler is fs.Sampler:
+        config_problem(lambda: Sampler(config(strategy), seed=1), problem)
+    else:
+        with pytest.raises(error, match=message):
+            Sampler(config(strategy), seed=1)
 
 
 def test_integral_floats_are_ints(Sampler):
@@ -429,6 +457,18 @@ def test_integral_floats_are_ints(Sampler):
 
 
 def test_duplicate_names_and_top_level_errors(Sampler):
+    if Sampler is fs.Sampler:
+        duplicate = (
+            r"sampling_strategies\[1\]\.name: duplicate name 'a', also used by sampling_strategies\[0\]"
+        )
+        config_problem(lambda: Sampler(config(random_s("a"), close_s("a")), seed=1), duplicate)
+        config_problem(lambda: Sampler({"sampling_strategies": []}, seed=1), "enabled: is required")
+        config_problem(
+            lambda: Sampler({"enabled": "yes"}, seed=1), "enabled: must be true or false, got 'yes'"
+        )
+        config_problem(lambda: Sampler({"enabled": True}, seed=1), "sampling_strategies: is required")
+        config_problem(lambda: Sampler([random_s()], seed=1), "config: source must be a dict")
+        return
     with pytest.raises(fs.InvalidInputError, match="duplicate name"):
         Sampler(config(random_s("a"), close_s("a")), seed=1)
     with pytest.raises(fs.InvalidInputError, match="enabled: missing"):

@@ -1,9 +1,12 @@
 """Typed surface of the Rust extension `framesieve._core`."""
 
+from collections.abc import Sequence
 from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
+
+from framesieve.config_model import SamplingStrategy
 
 __version__: str
 
@@ -43,10 +46,18 @@ def confidence_uncertainty(measure: str, confidence: float) -> float | None: ...
 
 @final
 class Sampler:
-    """The Rust sampler; use `framesieve.Sampler`, which wraps it."""
+    """The Rust sampler; use `framesieve.Sampler`, which wraps it.
+
+    `strategies`: validated strategy objects (a `framesieve.Config`'s
+    `sampling_strategies`), in config order; an empty list never matches.
+    """
 
     def __new__(
-        cls, config: dict[str, Any], seed: int | None = None, *, class_names: list[str] | None = None
+        cls,
+        strategies: Sequence[SamplingStrategy],
+        seed: int | None = None,
+        *,
+        class_names: list[str] | None = None,
     ) -> Sampler: ...
     @property
     def strategy_names(self) -> list[str]: ...

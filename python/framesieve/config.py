@@ -91,6 +91,7 @@ __all__ = [
     "SamplingStrategy",
     "UncertaintyStrategy",
     "load_config",
+    "load_sampling",
 ]
 
 ENV_ENABLED = "ACTIVE_LEARNING_ENABLED"
@@ -137,6 +138,27 @@ def load_config(source: Any, *, strict: bool = False) -> Config:
     for message in skipped:
         warnings.warn(message, ConfigWarning, stacklevel=2)
     return config
+
+
+def load_sampling(source: Any, *, strict: bool = False) -> tuple[bool, tuple[SamplingStrategy, ...]]:
+    """``enabled`` and the kept sampling strategies of ``source`` (what :func:`load_config`
+    accepts), checked by the same rules as there; every other key is ignored (a partial
+    config such as ``{"enabled": True, "sampling_strategies": [...]}`` is complete here)
+    and the environment is not read.
+
+    Raises :class:`ConfigError` listing every problem found in those two keys; unknown
+    strategy types are skipped with a :class:`ConfigWarning`, or are problems when ``strict``.
+    """
+    problems = Problems()
+    skipped: list[str] = []
+    fields = Fields(_read_source(source), "", problems)
+    on = fields.flag("enabled", required=True) is True
+    strategies = _sampling_strategies(fields, on, strict, skipped)
+    if problems:
+        raise ConfigError(problems.items)
+    for message in skipped:
+        warnings.warn(message, ConfigWarning, stacklevel=2)
+    return on, strategies
 
 
 def _read_source(source: Any) -> Mapping[str, Any]:

@@ -20,14 +20,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from framesieve import _core
+from framesieve.config import load_config, load_sampling
+from framesieve.config_model import Config
 
 
 class Sampler:
     """Decides, frame by frame, which sampling strategies keep a prediction.
 
-    ``config`` is a loaded config (anything with ``to_dict()``), the config
-    JSON as a dict, or what :func:`framesieve.load_config` reads (JSON text,
-    bytes, a path), validated by it; a disabled config never matches. ``seed`` (an int, taken
+    ``config`` is a loaded :class:`framesieve.Config`, what
+    :func:`framesieve.load_config` reads (JSON text, bytes, a path), validated by
+    it, or the config JSON as a dict (or an object with ``to_dict()``) of which
+    only ``enabled`` and ``sampling_strategies`` are read, validated by the same
+    rules (:class:`framesieve.ConfigError` names each bad field). A disabled
+    config never matches. ``seed`` (an int, taken
     modulo 2**64) makes the decisions reproducible and identical to
     :class:`framesieve.reference.Sampler` with the same seed; ``None`` seeds
     from the OS. Thread-safe and lock-free: each call takes its draws from the
@@ -50,13 +55,15 @@ class Sampler:
         class_names: Sequence[str] | None = None,
     ) -> None:
         if isinstance(config, str | bytes | os.PathLike):  # JSON text or a file: validate it first
-            from framesieve.config import load_config
-
             config = load_config(config)
-        data: dict[str, Any] = config.to_dict() if hasattr(config, "to_dict") else config
+        if isinstance(config, Config):
+            strategies = list(config.sampling_strategies) if config.enabled else []
+        else:  # a dict: the two keys the sampler needs, checked by the config rules
+            enabled, kept = load_sampling(config.to_dict() if hasattr(config, "to_dict") else config)
+            strategies = list(kept) if enabled else []
         if class_names is not None and not isinstance(class_names, list):
             class_names = list(class_names)
-        self._core = _core.Sampler(data, seed, class_names=class_names)
+        self._core = _core.Sampler(strategies, seed, class_names=class_names)
         # The core's bound methods themselves: a call pays no Python frame.
         self.evaluate = self._core.evaluate
         self.evaluate_detections = self._core.evaluate_detections
