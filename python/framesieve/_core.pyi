@@ -8,6 +8,25 @@ import numpy.typing as npt
 
 from framesieve.config_model import SamplingStrategy
 
+__all__ = [
+    "FramesieveError",
+    "InvalidInputError",
+    "InvalidTypeError",
+    "LimiterConnectionError",
+    "MemoryLimiter",
+    "NearDuplicateFilter",
+    "RedisLimiter",
+    "Sampler",
+    "__version__",
+    "batched_nms",
+    "confidence_uncertainty",
+    "hamming",
+    "hash_thumbnail",
+    "image_hash",
+    "output_size",
+    "prepare_image",
+    "uncertainty",
+]
 __version__: str
 
 class FramesieveError(Exception): ...
