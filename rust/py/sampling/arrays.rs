@@ -6,6 +6,7 @@
 use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
+use pyo3::Borrowed;
 
 use super::dicts::ClassLookup;
 use crate::py::convert::{dtype_name, expected};
@@ -14,25 +15,61 @@ use crate::sampling::classes::ClassTable;
 use crate::sampling::set::StrategySet;
 use crate::sampling::Sampler;
 
-/// The `confidence` array, by dtype.
-#[derive(FromPyObject)]
-pub enum Confidence<'py> {
-    F32(Bound<'py, PyArray1<f32>>),
-    F64(Bound<'py, PyArray1<f64>>),
+/// An enum over 1-D numpy arrays of several dtypes (one definition: the
+/// enum and its `FromPyObject`). Extraction compares the dtype with each
+/// variant's in turn. Not `#[derive(FromPyObject)]`: the derive turns every
+/// variant that does not match into a normalised Python exception (about a
+/// microsecond each, several times the cost of evaluating a small frame);
+/// here a mismatch is a plain dtype comparison, and only the caller makes an
+/// error, naming the argument and its dtype.
+macro_rules! dtype_enum {
+    ($(#[$doc:meta])* $vis:vis enum $name:ident { $($variant:ident($t:ty)),+ $(,)? }) => {
+        $(#[$doc])*
+        $vis enum $name<'py> {
+            $($variant(Bound<'py, PyArray1<$t>>)),+
+        }
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $name<'py> {
+            type Error = NoVariant;
+
+            fn extract(obj: Borrowed<'a, 'py, PyAny>) -> Result<Self, NoVariant> {
+                $(
+                    if let Ok(a) = obj.cast::<PyArray1<$t>>() {
+                        return Ok($name::$variant(a.to_owned()));
+                    }
+                )+
+                Err(NoVariant)
+            }
+        }
+    };
 }
 
-/// An integer `class_id` array, by dtype (the common ones first: each
-/// variant is tried in turn).
-#[derive(FromPyObject)]
-pub enum IdArray<'py> {
-    I64(Bound<'py, PyArray1<i64>>),
-    I32(Bound<'py, PyArray1<i32>>),
-    U8(Bound<'py, PyArray1<u8>>),
-    I16(Bound<'py, PyArray1<i16>>),
-    I8(Bound<'py, PyArray1<i8>>),
-    U16(Bound<'py, PyArray1<u16>>),
-    U32(Bound<'py, PyArray1<u32>>),
-    U64(Bound<'py, PyArray1<u64>>),
+/// The object is none of a dtype enum's array types.
+pub struct NoVariant;
+
+impl From<NoVariant> for PyErr {
+    fn from(_: NoVariant) -> PyErr {
+        invalid_type("expected a 1-D numpy array of another dtype")
+    }
+}
+
+dtype_enum! {
+    /// The `confidence` array, by dtype.
+    pub enum Confidence { F32(f32), F64(f64) }
+}
+
+dtype_enum! {
+    /// An integer `class_id` array, by dtype (the common ones are tried first).
+    pub enum IdArray {
+        I64(i64),
+        I32(i32),
+        U8(u8),
+        I16(i16),
+        I8(i8),
+        U16(u16),
+        U32(u32),
+        U64(u64),
+    }
 }
 
 /// Runs `$body` with `$c` bound to the typed array of whichever dtype it is.
