@@ -128,9 +128,9 @@ impl From<SamplingError> for PyErr {
 impl From<LimitsError> for PyErr {
     fn from(err: LimitsError) -> PyErr {
         match err {
-            LimitsError::InvalidNow(_) | LimitsError::InvalidUrl(_) => {
-                invalid_input(err.to_string())
-            }
+            LimitsError::InvalidNow(_)
+            | LimitsError::InvalidUrl(_)
+            | LimitsError::InvalidOption(_) => invalid_input(err.to_string()),
             LimitsError::Connection(message) => limiter_connection(message),
         }
     }

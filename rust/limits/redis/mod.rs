@@ -42,6 +42,19 @@ pub struct RedisOptions {
     pub warn_interval: Duration,
 }
 
+impl RedisOptions {
+    /// A timeout or interval given in seconds: finite, in (0, 86400].
+    pub fn seconds(name: &str, seconds: f64) -> Result<Duration, LimitsError> {
+        if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
+            Ok(Duration::from_secs_f64(seconds))
+        } else {
+            Err(LimitsError::InvalidOption(format!(
+                "{name}: must be a number of seconds in (0, 86400], got {seconds}"
+            )))
+        }
+    }
+}
+
 impl Default for RedisOptions {
     fn default() -> Self {
         RedisOptions {
@@ -305,6 +318,18 @@ impl RedisLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_positive_seconds_up_to_a_day() {
+        assert_eq!(
+            RedisOptions::seconds("timeout", 0.25),
+            Ok(Duration::from_millis(250))
+        );
+        for bad in [0.0, -1.0, 86_400.5, f64::NAN, f64::INFINITY] {
+            let err = RedisOptions::seconds("timeout", bad).unwrap_err();
+            assert!(err.to_string().starts_with("timeout: must be"), "{err}");
+        }
+    }
 
     #[test]
     fn invalid_urls_do_not_echo_the_password() {

@@ -1,8 +1,6 @@
 //! `RedisLimiter`: limits (and the near-duplicate hashes of
 //! `crate::dedup::shared`) shared through Redis; every call runs detached.
 
-use std::time::Duration;
-
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
@@ -12,17 +10,6 @@ use super::emit;
 use crate::dedup::shared;
 use crate::limits::{RedisLimiter, RedisOptions};
 use crate::py::convert::now_or_clock;
-use crate::py::errors::invalid_input;
-
-fn duration(name: &str, seconds: f64) -> PyResult<Duration> {
-    if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
-        Ok(Duration::from_secs_f64(seconds))
-    } else {
-        Err(invalid_input(format!(
-            "{name}: must be a number of seconds in (0, 86400], got {seconds}"
-        )))
-    }
-}
 
 /// Rate limiter shared through Redis by every process (and machine) using
 /// the same server: one round trip per decision, never overshooting.
@@ -44,9 +31,9 @@ impl PyRedisLimiter {
     ) -> PyResult<Self> {
         let options = RedisOptions {
             strict,
-            connect_timeout: duration("connect_timeout", connect_timeout)?,
-            timeout: duration("timeout", timeout)?,
-            retry_interval: duration("retry_interval", retry_interval)?,
+            connect_timeout: RedisOptions::seconds("connect_timeout", connect_timeout)?,
+            timeout: RedisOptions::seconds("timeout", timeout)?,
+            retry_interval: RedisOptions::seconds("retry_interval", retry_interval)?,
             ..RedisOptions::default()
         };
         Ok(PyRedisLimiter {
