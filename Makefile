@@ -35,6 +35,7 @@ lint:
 	$(VENV)/bin/ruff check python tests benches
 	$(VENV)/bin/ruff format --check python tests benches
 	$(VENV)/bin/mypy python/framesieve
+	$(VENV)/bin/python -m mypy.stubtest framesieve._core
 
 fmt:
 	cargo fmt

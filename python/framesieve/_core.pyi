@@ -1,10 +1,32 @@
 """Typed surface of the Rust extension `framesieve._core`."""
 
+from collections.abc import Sequence
 from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
 
+from framesieve.config.model import SamplingStrategy
+
+__all__ = [
+    "FramesieveError",
+    "InvalidInputError",
+    "InvalidTypeError",
+    "LimiterConnectionError",
+    "MemoryLimiter",
+    "NearDuplicateFilter",
+    "RedisLimiter",
+    "Sampler",
+    "__version__",
+    "batched_nms",
+    "confidence_uncertainty",
+    "hamming",
+    "hash_thumbnail",
+    "image_hash",
+    "output_size",
+    "prepare_image",
+    "uncertainty",
+]
 __version__: str
 
 class FramesieveError(Exception): ...
@@ -43,10 +65,18 @@ def confidence_uncertainty(measure: str, confidence: float) -> float | None: ...
 
 @final
 class Sampler:
-    """The Rust sampler; use `framesieve.Sampler`, which wraps it."""
+    """The Rust sampler; use `framesieve.Sampler`, which wraps it.
+
+    `strategies`: validated strategy objects (a `framesieve.Config`'s
+    `sampling_strategies`), in config order; an empty list never matches.
+    """
 
     def __new__(
-        cls, config: dict[str, Any], seed: int | None = None, *, class_names: list[str] | None = None
+        cls,
+        strategies: Sequence[SamplingStrategy],
+        seed: int | None = None,
+        *,
+        class_names: list[str] | None = None,
     ) -> Sampler: ...
     @property
     def strategy_names(self) -> list[str]: ...
@@ -74,7 +104,6 @@ class MemoryLimiter:
     def give_back(self, scope: str, strategy_name: str, now: float | None = None) -> None: ...
     def counter_add(self, scope: str, name: str, delta: int = 1) -> int: ...
     def counter_get(self, scope: str, name: str) -> int: ...
-    def counter_set(self, scope: str, name: str, value: int) -> None: ...
     def counter_take(self, scope: str, name: str, limit: int) -> bool: ...
 
 @final
@@ -98,7 +127,6 @@ class RedisLimiter:
     def give_back(self, scope: str, strategy_name: str, now: float | None = None) -> None: ...
     def counter_add(self, scope: str, name: str, delta: int = 1) -> int: ...
     def counter_get(self, scope: str, name: str) -> int: ...
-    def counter_set(self, scope: str, name: str, value: int) -> None: ...
     def counter_take(self, scope: str, name: str, limit: int) -> bool: ...
     def near_duplicate(
         self, scope: str, hash: int, max_hamming: int, window_seconds: float, now: float | None = None

@@ -12,9 +12,7 @@ use std::collections::VecDeque;
 
 use super::dhash::hamming;
 use super::error::{invalid, DedupError};
-
-/// Default cap on remembered hashes.
-pub const DEFAULT_MAX_ENTRIES: usize = 4096;
+use super::settings::DedupSettings;
 
 /// Recent `(hash, time)` pairs with a time window and a size cap.
 #[derive(Debug, Clone)]
@@ -36,31 +34,14 @@ fn check_time(now: f64) -> Result<(), DedupError> {
 }
 
 impl RecentHashes {
-    /// `max_hamming` in 0..=64, `window_seconds` finite and > 0, `max_entries` >= 1.
-    pub fn new(
-        max_hamming: u32,
-        window_seconds: f64,
-        max_entries: usize,
-    ) -> Result<Self, DedupError> {
-        if max_hamming > 64 {
-            return Err(invalid(format!(
-                "max_hamming: must be within [0, 64], got {max_hamming}"
-            )));
-        }
-        if !(window_seconds.is_finite() && window_seconds > 0.0) {
-            return Err(invalid(format!(
-                "window_seconds: must be a finite number > 0, got {window_seconds}"
-            )));
-        }
-        if max_entries == 0 {
-            return Err(invalid("max_entries: must be a positive integer, got 0"));
-        }
-        Ok(RecentHashes {
+    /// An empty index with checked `settings` (see [`DedupSettings::new`]).
+    pub fn new(settings: DedupSettings) -> Self {
+        RecentHashes {
             entries: VecDeque::new(),
-            max_hamming,
-            window: window_seconds,
-            max_entries,
-        })
+            max_hamming: settings.max_hamming,
+            window: settings.window_seconds,
+            max_entries: settings.max_entries,
+        }
     }
 
     pub fn max_hamming(&self) -> u32 {
@@ -147,9 +128,13 @@ impl RecentHashes {
 mod tests {
     use super::*;
 
+    fn recent(max_hamming: i64, window_seconds: f64, max_entries: i64) -> RecentHashes {
+        RecentHashes::new(DedupSettings::new(max_hamming, window_seconds, max_entries).unwrap())
+    }
+
     #[test]
     fn matches_within_distance_and_window() {
-        let mut r = RecentHashes::new(2, 10.0, 100).unwrap();
+        let mut r = recent(2, 10.0, 100);
         r.add(0b1111, 100.0).unwrap();
         assert!(r.check(0b1111, 100.0).unwrap());
         assert!(r.check(0b0011, 105.0).unwrap()); // 2 bits
@@ -163,7 +148,7 @@ mod tests {
 
     #[test]
     fn add_evicts_expired_entries() {
-        let mut r = RecentHashes::new(0, 5.0, 100).unwrap();
+        let mut r = recent(0, 5.0, 100);
         for i in 0..10 {
             r.add(i, f64::from(i as u32)).unwrap();
         }
@@ -178,7 +163,7 @@ mod tests {
 
     #[test]
     fn bounded_by_max_entries() {
-        let mut r = RecentHashes::new(0, 1e9, 3).unwrap();
+        let mut r = recent(0, 1e9, 3);
         for i in 0..10u64 {
             r.add(i, 0.0).unwrap();
         }
@@ -189,7 +174,7 @@ mod tests {
 
     #[test]
     fn seen_or_add_adds_only_new_scenes() {
-        let mut r = RecentHashes::new(1, 60.0, 10).unwrap();
+        let mut r = recent(1, 60.0, 10);
         assert!(!r.seen_or_add(0xff, 0.0).unwrap());
         assert!(r.seen_or_add(0xfe, 1.0).unwrap());
         assert_eq!(r.len(), 1);
@@ -198,13 +183,8 @@ mod tests {
     }
 
     #[test]
-    fn bad_settings_and_times_are_errors() {
-        assert!(RecentHashes::new(65, 1.0, 1).is_err());
-        assert!(RecentHashes::new(6, 0.0, 1).is_err());
-        assert!(RecentHashes::new(6, f64::NAN, 1).is_err());
-        assert!(RecentHashes::new(6, f64::INFINITY, 1).is_err());
-        assert!(RecentHashes::new(6, 1.0, 0).is_err());
-        let mut r = RecentHashes::new(6, 1.0, 1).unwrap();
+    fn bad_times_are_errors() {
+        let mut r = recent(6, 1.0, 1);
         assert!(r.add(1, f64::NAN).is_err());
         assert!(r.check(1, f64::INFINITY).is_err());
         assert!(r.is_empty());

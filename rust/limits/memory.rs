@@ -193,13 +193,6 @@ impl MemoryLimiter {
             .map_or(0, |counter| counter.load(Ordering::Acquire))
     }
 
-    /// Sets counter `name` of `scope` to `value`.
-    pub fn counter_set(&self, scope: &str, name: &str, value: i64) {
-        self.counters
-            .get_or_insert(scope, name)
-            .store(value, Ordering::Release);
-    }
-
     /// Adds 1 to counter `name` of `scope` if it is below `limit`; returns
     /// whether it did. Never lets the counter pass `limit`.
     pub fn counter_take(&self, scope: &str, name: &str, limit: i64) -> bool {
@@ -366,7 +359,7 @@ mod tests {
         assert_eq!(limiter.counter_add("s", "batch", 3), 3);
         assert_eq!(limiter.counter_add("s", "batch", -1), 2);
         assert_eq!(limiter.counter_get("other", "batch"), 0);
-        limiter.counter_set("s", "batch", 9);
+        assert_eq!(limiter.counter_add("s", "batch", 7), 9);
         assert!(limiter.counter_take("s", "batch", 10));
         assert!(!limiter.counter_take("s", "batch", 10));
         assert_eq!(limiter.counter_get("s", "batch"), 10);

@@ -21,6 +21,8 @@ pub enum LimitsError {
     InvalidNow(f64),
     /// The Redis URL cannot be used (the message never holds the password).
     InvalidUrl(String),
+    /// A setting of the Redis limiter is out of range (the message names it).
+    InvalidOption(String),
     /// Redis could not be reached or answered with an error (the message names
     /// the server with its password masked).
     Connection(String),
@@ -32,9 +34,9 @@ impl fmt::Display for LimitsError {
             LimitsError::InvalidNow(now) => {
                 write!(f, "now: must be a finite number of UNIX seconds, got {now}")
             }
-            LimitsError::InvalidUrl(message) | LimitsError::Connection(message) => {
-                f.write_str(message)
-            }
+            LimitsError::InvalidUrl(message)
+            | LimitsError::InvalidOption(message)
+            | LimitsError::Connection(message) => f.write_str(message),
         }
     }
 }

@@ -82,51 +82,6 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 ";
 
-/// KEYS[1]: the recent hashes of a scope (a sorted set: member the hash's 8
-/// bytes, big-endian; score the time it was remembered). ARGV: hi, lo,
-/// from, max_hamming, to. Returns 1 when a member scored within [from, to] lies
-/// within `max_hamming` bits of the hash, else 0. The popcount is the SWAR
-/// one on 32-bit halves: LuaBitOp works on 32 bits, and every intermediate sum
-/// stays far below 2^51, where Lua's doubles are exact and `bit` normalises.
-pub(crate) const NEAR_DUPLICATE_SCRIPT: &str = r"
-local function pop(x)
-  x = x - bit.band(bit.rshift(x, 1), 0x55555555)
-  x = bit.band(x, 0x33333333) + bit.band(bit.rshift(x, 2), 0x33333333)
-  x = bit.band(x + bit.rshift(x, 4), 0x0F0F0F0F)
-  x = x + bit.rshift(x, 8)
-  return bit.band(x + bit.rshift(x, 16), 0x3F)
-end
-local hi, lo, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], ARGV[5])
-for i = 1, #members do
-  local other_hi, other_lo = struct.unpack('>I4I4', members[i])
-  if pop(bit.bxor(hi, other_hi)) + pop(bit.bxor(lo, other_lo)) <= limit then
-    return 1
-  end
-end
-return 0
-";
-
-/// KEYS[1]: the recent hashes of a scope. ARGV: member, now, since,
-/// max_entries, ttl. Remembers the member at `now`, drops those older than
-/// `since` and the oldest beyond `max_entries`, and refreshes the expiry.
-pub(crate) const REMEMBER_HASH_SCRIPT: &str = r"
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
-local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
-if extra > 0 then
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 0
-";
-
-/// The two 32-bit halves of a hash (LuaBitOp works on 32 bits) and its member
-/// in the recent-hash set: its 8 bytes, big-endian.
-pub(crate) fn hash_member(hash: u64) -> (u32, u32, [u8; 8]) {
-    ((hash >> 32) as u32, hash as u32, hash.to_be_bytes())
-}
-
 /// Counters live 40 days after their last write: longer than any batch
 /// (`monthly` recreation) is filled.
 pub(crate) const COUNTER_TTL_SECONDS: i64 = 40 * 86_400;
@@ -180,12 +135,6 @@ pub(crate) fn counter_key(scope: &str, name: &str) -> String {
     format!("framesieve:{{{}}}:{name}:count", escape_scope(scope))
 }
 
-/// The recent-hash set of near-duplicate suppression: it ends in `hashes`, where
-/// limit keys end in digits and counter keys in `count`.
-pub(crate) fn hashes_key(scope: &str) -> String {
-    format!("framesieve:{{{}}}:dedup:hashes", escape_scope(scope))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,13 +169,5 @@ mod tests {
             limit_key("a}b", "s", WindowKind::Day, -1),
             "framesieve:{a%7Db}:s:day:-1"
         );
-        assert_eq!(hashes_key("ws/p"), "framesieve:{ws/p}:dedup:hashes");
-    }
-
-    #[test]
-    fn hash_members_split_into_32_bit_halves() {
-        let (hi, lo, member) = hash_member(0xFFFF_FFFF_0000_0001);
-        assert_eq!((hi, lo), (u32::MAX, 1));
-        assert_eq!(member, [255, 255, 255, 255, 0, 0, 0, 1]);
     }
 }

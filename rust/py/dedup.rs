@@ -2,7 +2,6 @@
 //! GIL released while hashing), hamming distance, and `NearDuplicateFilter`.
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use numpy::ndarray::{Array2, ArrayView3, Axis, Ix3};
 use numpy::{
@@ -10,31 +9,14 @@ use numpy::{
     PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt};
 
+use super::convert::{dtype_name, expected, int_arg, is_int, now_or_clock, number_arg};
 use super::errors::{invalid_input, invalid_type};
 use crate::dedup::frame::check_shape;
-use crate::dedup::recent::DEFAULT_MAX_ENTRIES;
 use crate::dedup::{
-    dhash, hamming as hamming_bits, thumbnail, ChannelOrder, DedupError, FrameView, PackedFrame,
-    RecentHashes, HASH_HEIGHT, HASH_WIDTH,
+    dhash, hamming as hamming_bits, thumbnail, ChannelOrder, DedupSettings, FrameView, PackedFrame,
+    RecentHashes, DEFAULT_MAX_ENTRIES, HASH_HEIGHT, HASH_WIDTH,
 };
-
-impl From<DedupError> for PyErr {
-    fn from(err: DedupError) -> PyErr {
-        match err {
-            DedupError::InvalidInput(m) => invalid_input(m),
-        }
-    }
-}
-
-fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".to_owned())
-}
 
 /// A numpy view of any strides, as HxWxC (a gray HxW view gets C = 1).
 struct StridedFrame<'a> {
@@ -65,20 +47,13 @@ enum AnyFrame<'a> {
 
 /// Checks `image` (dtype, dimensions, channels, non-empty) and borrows it read-only.
 fn borrow_image<'py>(image: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArrayDyn<'py, u8>> {
-    let array = image.cast::<PyUntypedArray>().map_err(|_| {
-        invalid_type(format!(
-            "image: expected a numpy uint8 array (HxW, HxWx3 or HxWx4), got {}",
-            type_name(image)
-        ))
-    })?;
-    let dtype = array.dtype();
-    if !dtype.is_equiv_to(&numpy::dtype::<u8>(image.py())) {
+    let array = image
+        .cast::<PyUntypedArray>()
+        .map_err(|_| expected("image", "a numpy uint8 array (HxW, HxWx3 or HxWx4)", image))?;
+    if !array.dtype().is_equiv_to(&numpy::dtype::<u8>(image.py())) {
         return Err(invalid_type(format!(
             "image: expected dtype uint8, got {}",
-            dtype
-                .str()
-                .map(|s| s.to_string())
-                .unwrap_or_else(|_| "?".into())
+            dtype_name(array)
         )));
     }
     let shape = array.shape();
@@ -151,14 +126,8 @@ fn hash_thumbnail<'py>(
 
 /// A 64-bit hash argument: an int in [0, 2**64).
 fn hash_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
-    if value.is_instance_of::<PyBool>() {
-        return Err(invalid_type(format!("{name}: expected an int, got bool")));
-    }
-    if !value.is_instance_of::<PyInt>() {
-        return Err(invalid_type(format!(
-            "{name}: expected an int, got {}",
-            type_name(value)
-        )));
+    if !is_int(value) {
+        return Err(expected(name, "an int", value));
     }
     value.extract::<u64>().map_err(|_| {
         invalid_input(format!(
@@ -171,13 +140,6 @@ fn hash_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
 #[pyfunction]
 fn hamming(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<u32> {
     Ok(hamming_bits(hash_arg(a, "a")?, hash_arg(b, "b")?))
-}
-
-fn clock() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }
 
 /// Remembers the hashes of recently collected frames; a new hash within
@@ -196,36 +158,6 @@ impl NearDuplicateFilter {
     }
 }
 
-fn int_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(invalid_type(format!(
-            "{name}: expected an int, got {}",
-            type_name(value)
-        )));
-    }
-    value
-        .extract::<i64>()
-        .map_err(|_| invalid_input(format!("{name}: out of range, got {value}")))
-}
-
-fn number_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
-    if value.is_instance_of::<PyBool>()
-        || !(value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>())
-    {
-        return Err(invalid_type(format!(
-            "{name}: expected a number, got {}",
-            type_name(value)
-        )));
-    }
-    value
-        .extract::<f64>()
-        .map_err(|_| invalid_input(format!("{name}: out of range, got {value}")))
-}
-
-fn time_arg(now: Option<f64>) -> f64 {
-    now.unwrap_or_else(clock)
-}
-
 #[pymethods]
 impl NearDuplicateFilter {
     #[new]
@@ -235,26 +167,15 @@ impl NearDuplicateFilter {
         window_seconds: &Bound<'_, PyAny>,
         max_entries: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let bits = int_arg(max_hamming, "max_hamming")?;
+        let max_hamming = int_arg(max_hamming, "max_hamming")?;
         let max_entries = match max_entries {
             Some(v) if !v.is_none() => int_arg(v, "max_entries")?,
             _ => DEFAULT_MAX_ENTRIES as i64,
         };
         let window_seconds = number_arg(window_seconds, "window_seconds")?;
-        if !(0..=64).contains(&bits) {
-            return Err(invalid_input(format!(
-                "max_hamming: must be within [0, 64], got {bits}"
-            )));
-        }
-        if max_entries < 1 {
-            return Err(invalid_input(format!(
-                "max_entries: must be a positive integer, got {max_entries}"
-            )));
-        }
-        let entries = usize::try_from(max_entries)
-            .map_err(|_| invalid_input(format!("max_entries: too large, got {max_entries}")))?;
+        let settings = DedupSettings::new(max_hamming, window_seconds, max_entries)?;
         Ok(NearDuplicateFilter {
-            inner: Mutex::new(RecentHashes::new(bits as u32, window_seconds, entries)?),
+            inner: Mutex::new(RecentHashes::new(settings)),
         })
     }
 
@@ -263,28 +184,28 @@ impl NearDuplicateFilter {
     #[pyo3(signature = (hash, now = None))]
     fn check(&self, hash: &Bound<'_, PyAny>, now: Option<f64>) -> PyResult<bool> {
         let hash = hash_arg(hash, "hash")?;
-        Ok(self.lock().check(hash, time_arg(now))?)
+        Ok(self.lock().check(hash, now_or_clock(now))?)
     }
 
     /// The smallest distance to a matching remembered hash, or None.
     #[pyo3(signature = (hash, now = None))]
     fn nearest(&self, hash: &Bound<'_, PyAny>, now: Option<f64>) -> PyResult<Option<u32>> {
         let hash = hash_arg(hash, "hash")?;
-        Ok(self.lock().nearest(hash, time_arg(now))?)
+        Ok(self.lock().nearest(hash, now_or_clock(now))?)
     }
 
     /// Remembers `hash` at `now` (evicting expired entries and, when full, the oldest).
     #[pyo3(signature = (hash, now = None))]
     fn add(&self, hash: &Bound<'_, PyAny>, now: Option<f64>) -> PyResult<()> {
         let hash = hash_arg(hash, "hash")?;
-        Ok(self.lock().add(hash, time_arg(now))?)
+        Ok(self.lock().add(hash, now_or_clock(now))?)
     }
 
     /// `check`, then `add` when it is not a near-duplicate, atomically; returns `check`'s answer.
     #[pyo3(signature = (hash, now = None))]
     fn seen_or_add(&self, hash: &Bound<'_, PyAny>, now: Option<f64>) -> PyResult<bool> {
         let hash = hash_arg(hash, "hash")?;
-        Ok(self.lock().seen_or_add(hash, time_arg(now))?)
+        Ok(self.lock().seen_or_add(hash, now_or_clock(now))?)
     }
 
     /// Forgets every hash.

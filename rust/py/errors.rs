@@ -1,11 +1,18 @@
-//! framesieve's Python exceptions. Bad input raises subclasses of both
-//! `FramesieveError` and the builtin a Python user expects (`ValueError`,
-//! `TypeError`, `ConnectionError`), so either `except` clause catches it.
+//! framesieve's Python exceptions, and the one mapping of every core error
+//! to them. Bad input raises subclasses of both `FramesieveError` and the
+//! builtin a Python user expects (`ValueError`, `TypeError`,
+//! `ConnectionError`), so either `except` clause catches it.
 
 use pyo3::exceptions::{PyConnectionError, PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
+
+use crate::dedup::DedupError;
+use crate::image::ImageError;
+use crate::limits::LimitsError;
+use crate::nms::NmsError;
+use crate::sampling::SamplingError;
 
 pyo3::create_exception!(
     framesieve,
@@ -105,4 +112,53 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         limiter_connection_type(py)?.bind(py),
     )?;
     Ok(())
+}
+
+// ------------------------------------------------ core errors -> Python --
+
+impl From<SamplingError> for PyErr {
+    fn from(err: SamplingError) -> PyErr {
+        match err {
+            SamplingError::InvalidInput(m) => invalid_input(m),
+            SamplingError::InvalidType(m) => invalid_type(m),
+        }
+    }
+}
+
+impl From<LimitsError> for PyErr {
+    fn from(err: LimitsError) -> PyErr {
+        match err {
+            LimitsError::InvalidNow(_)
+            | LimitsError::InvalidUrl(_)
+            | LimitsError::InvalidOption(_) => invalid_input(err.to_string()),
+            LimitsError::Connection(message) => limiter_connection(message),
+        }
+    }
+}
+
+impl From<DedupError> for PyErr {
+    fn from(err: DedupError) -> PyErr {
+        match err {
+            DedupError::InvalidInput(m) => invalid_input(m),
+            DedupError::Shared(err) => err.into(),
+        }
+    }
+}
+
+impl From<ImageError> for PyErr {
+    fn from(err: ImageError) -> PyErr {
+        match err {
+            // Failures of the libraries, not of the caller's input.
+            ImageError::Encode(_) | ImageError::Resize(_) => {
+                FramesieveError::new_err(err.to_string())
+            }
+            _ => invalid_input(err.to_string()),
+        }
+    }
+}
+
+impl From<NmsError> for PyErr {
+    fn from(err: NmsError) -> PyErr {
+        invalid_input(err.to_string())
+    }
 }

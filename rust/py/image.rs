@@ -8,25 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes};
 
 use crate::image::{self, ChannelOrder, FilterType, ImageError, StridedImage};
-use crate::py::errors::{invalid_input, invalid_type, FramesieveError};
-
-impl From<ImageError> for PyErr {
-    fn from(err: ImageError) -> PyErr {
-        match err {
-            ImageError::Encode(_) | ImageError::Resize(_) => {
-                FramesieveError::new_err(err.to_string())
-            }
-            _ => invalid_input(err.to_string()),
-        }
-    }
-}
-
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".to_owned())
-}
+use crate::py::convert::type_name;
+use crate::py::errors::{invalid_input, invalid_type};
 
 /// An int argument that is not a bool (`True` would otherwise pass as 1).
 fn extract_int(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {

@@ -1,6 +1,7 @@
-//! Thin PyO3 wrappers, one file per domain: convert types, map errors, and
-//! release the GIL (`py.detach`) around real work.
+//! Thin PyO3 wrappers, one module per domain: convert types (`convert`), map
+//! errors (`errors`), and release the GIL (`py.detach`) around real work.
 
+pub mod convert;
 pub mod dedup;
 pub mod errors;
 pub mod image;

@@ -3,14 +3,8 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use crate::nms::{self, NmsError};
+use crate::nms;
 use crate::py::errors::invalid_input;
-
-impl From<NmsError> for PyErr {
-    fn from(err: NmsError) -> PyErr {
-        invalid_input(err.to_string())
-    }
-}
 
 /// Class-aware greedy NMS: indices (int64) of the boxes kept, best score first.
 ///

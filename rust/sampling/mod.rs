@@ -1,9 +1,10 @@
-//! The sampling core (pure Rust, no pyo3): SPEC §3. Strategies are parsed
-//! from their JSON fields (`strategy`), predictions arrive as plain
-//! `(confidence, class index)` data (`detections`, `classification`), and a
-//! seedable SplitMix64 (`rng`) makes the keep decisions, bit-identical with the
-//! pure-Python reference `framesieve.reference.Sampler`.
+//! The sampling core (pure Rust, no pyo3): SPEC §3. Strategies arrive
+//! validated and typed (`strategy`), predictions as plain `(confidence, class
+//! index)` data (`detections`, `classification`) after the rules on their
+//! form (`task`), and a seedable SplitMix64 (`rng`) makes the keep decisions,
+//! bit-identical with the pure-Python reference `framesieve.reference.Sampler`.
 
+pub mod classes;
 pub mod classification;
 pub mod detections;
 pub mod error;
@@ -11,10 +12,11 @@ pub mod rng;
 pub mod sampler;
 pub mod set;
 pub mod strategy;
+pub mod task;
 pub mod uncertainty;
 
 pub use error::SamplingError;
-pub use sampler::Sampler;
+pub use sampler::{Route, Sampler};
 
 /// SPEC §3's closeness: `|confidence - threshold| < epsilon` in double
 /// precision, strict; NaN is never close.

@@ -1,12 +1,14 @@
-//! The sampler: parsed strategies, the class table, the generator, and the
+//! The sampler: built strategies, the class table, the generator, and the
 //! decision (which matched strategies are kept) for each task family.
 
+use super::classes::ClassTable;
 use super::classification::{self, Label, MultiClass};
 use super::detections;
 use super::error::SamplingError;
 use super::rng::Rng;
 use super::set::StrategySet;
-use super::strategy::{self, ClassTable, Rule, Strategy, StrategySpec, TaskType};
+use super::strategy::{self, Rule, Strategy, StrategySpec};
+use super::task::{ArrayClasses, TaskType};
 
 const TASKS: [TaskType; 3] = [
     TaskType::Detection,
@@ -20,6 +22,17 @@ fn slot(task: TaskType) -> usize {
         TaskType::Classification => 1,
         TaskType::Other => 2,
     }
+}
+
+/// What [`Sampler::route`] asks the caller to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Nothing: only the `random` strategies can match ([`Sampler::random_only`]).
+    RandomOnly,
+    /// The `(confidence, class)` of every object ([`Sampler::detections`]).
+    Detections,
+    /// A classification, multi-class or multi-label (see `ClassificationForm`).
+    Classification,
 }
 
 /// Decides, frame by frame, which strategies keep a prediction. Thread-safe
@@ -38,19 +51,11 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    /// Builds a sampler from strategy specs of known types, each with its
-    /// position in the config (for error paths). `enabled = false` gives a
-    /// sampler that never matches. `seed = None` seeds from the OS.
-    pub fn new(
-        enabled: bool,
-        specs: &[(usize, StrategySpec)],
-        seed: Option<u64>,
-    ) -> Result<Self, SamplingError> {
-        let (strategies, classes) = if enabled {
-            strategy::build(specs)?
-        } else {
-            (Vec::new(), ClassTable::default())
-        };
+    /// Builds a sampler from validated strategies, in config order; none (a
+    /// disabled configuration) gives a sampler that never matches. `seed =
+    /// None` seeds from the OS.
+    pub fn new(specs: &[StrategySpec], seed: Option<u64>) -> Self {
+        let (strategies, classes) = strategy::build(specs);
         let rng = seed.map_or_else(Rng::from_entropy, Rng::new);
         let structured = TASKS.map(|t| {
             strategies
@@ -68,14 +73,14 @@ impl Sampler {
                 random_only.insert(i);
             }
         }
-        Ok(Sampler {
+        Sampler {
             strategies,
             classes,
             rng,
             structured,
             needs_classes,
             random_only,
-        })
+        }
     }
 
     pub fn strategies(&self) -> &[Strategy] {
@@ -96,6 +101,29 @@ impl Sampler {
     /// Whether the classes of a `task` prediction matter to some strategy.
     pub fn needs_classes(&self, task: TaskType) -> bool {
         self.needs_classes[slot(task)]
+    }
+
+    /// What has to be read of a prediction of `task`: nothing when only the
+    /// `random` strategies can match it (stubs, unknown types, or no other
+    /// strategy applying), else its detections or its classification.
+    pub fn route(&self, task: TaskType) -> Route {
+        if !self.needs_structure(task) {
+            Route::RandomOnly
+        } else if task == TaskType::Detection {
+            Route::Detections
+        } else {
+            Route::Classification
+        }
+    }
+
+    /// Whether array detections of `task` give their classes in a form the
+    /// strategies can use (see [`ArrayClasses::check`]).
+    pub fn check_array_classes(
+        &self,
+        task: TaskType,
+        classes: ArrayClasses,
+    ) -> Result<(), SamplingError> {
+        classes.check(self.needs_classes(task))
     }
 
     /// The strategies matching any prediction: the `random` ones.
@@ -154,36 +182,48 @@ impl Sampler {
 mod tests {
     use super::*;
     use crate::sampling::rng::Rng;
+    use crate::sampling::strategy::StrategyKind;
 
-    fn spec(name: &str, kind: &str) -> StrategySpec {
+    fn random(name: &str, traffic_percentage: f64) -> StrategySpec {
         StrategySpec {
             name: name.into(),
-            kind: kind.into(),
-            ..StrategySpec::default()
+            kind: StrategyKind::Random { traffic_percentage },
         }
     }
 
-    fn sampler(specs: Vec<StrategySpec>, seed: u64) -> Sampler {
-        let indexed: Vec<_> = specs.into_iter().enumerate().collect();
-        Sampler::new(true, &indexed, Some(seed)).unwrap()
+    fn close(name: &str, probability: f64) -> StrategySpec {
+        StrategySpec {
+            name: name.into(),
+            kind: StrategyKind::CloseToThreshold {
+                threshold: 0.5,
+                epsilon: 0.1,
+                probability,
+                selected_class_names: None,
+                minimum_objects_close_to_threshold: 1,
+                only_top_classes: true,
+            },
+        }
+    }
+
+    fn classes_based(name: &str, selected: &[&str]) -> StrategySpec {
+        StrategySpec {
+            name: name.into(),
+            kind: StrategyKind::ClassesBased {
+                selected_class_names: selected.iter().map(|s| s.to_string()).collect(),
+                probability: 1.0,
+            },
+        }
     }
 
     #[test]
     fn draws_one_uniform_per_matched_strategy_in_order() {
-        let mut specs = Vec::new();
-        for (i, p) in [0.5, 0.2, 0.9].into_iter().enumerate() {
-            specs.push(StrategySpec {
-                traffic_percentage: Some(p),
-                ..spec(&format!("r{i}"), "random")
-            });
-        }
-        specs.push(StrategySpec {
-            threshold: Some(0.5),
-            epsilon: Some(0.1),
-            probability: Some(1.0),
-            ..spec("c", "close_to_threshold")
-        });
-        let s = sampler(specs, 42);
+        let mut specs: Vec<_> = [0.5, 0.2, 0.9]
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| random(&format!("r{i}"), p))
+            .collect();
+        specs.push(close("c", 1.0));
+        let s = Sampler::new(&specs, Some(42));
         let twin = Rng::new(42);
         for _ in 0..50 {
             // Not close: the close_to_threshold strategy matches nothing and draws nothing.
@@ -203,113 +243,54 @@ mod tests {
 
     #[test]
     fn probability_zero_never_keeps_and_one_always_keeps() {
-        let s = sampler(
-            vec![
-                StrategySpec {
-                    traffic_percentage: Some(0.0),
-                    ..spec("never", "random")
-                },
-                StrategySpec {
-                    traffic_percentage: Some(1.0),
-                    ..spec("always", "random")
-                },
-            ],
-            7,
-        );
+        let s = Sampler::new(&[random("never", 0.0), random("always", 1.0)], Some(7));
         for _ in 0..100 {
             assert_eq!(s.keep(&s.random_only()).iter().collect::<Vec<_>>(), vec![1]);
         }
+        assert_eq!(s.strategies()[1].name, "always");
     }
 
     #[test]
-    fn disabled_never_matches() {
-        let specs = vec![(
-            0,
-            StrategySpec {
-                traffic_percentage: Some(1.0),
-                ..spec("r", "random")
-            },
-        )];
-        let s = Sampler::new(false, &specs, Some(1)).unwrap();
+    fn no_strategies_never_match() {
+        let s = Sampler::new(&[], Some(1));
         assert!(s.keep(&s.random_only()).is_empty());
+        assert!(s.keep(&s.detections([(0.5, 0)].into_iter())).is_empty());
         assert!(!s.needs_structure(TaskType::Detection));
+        assert_eq!(s.route(TaskType::Classification), Route::RandomOnly);
     }
 
     #[test]
     fn structure_and_classes_needed_only_where_rules_apply() {
-        let s = sampler(
-            vec![StrategySpec {
-                probability: Some(1.0),
-                selected_class_names: Some(vec!["cat".into()]),
-                ..spec("cb", "classes_based")
-            }],
-            1,
-        );
+        let s = Sampler::new(&[classes_based("cb", &["cat"])], Some(1));
         assert!(s.needs_structure(TaskType::Classification));
         assert!(s.needs_classes(TaskType::Classification));
         assert!(!s.needs_structure(TaskType::Detection));
         assert!(!s.needs_classes(TaskType::Other));
         assert_eq!(s.classes().get("cat"), 0);
         assert_eq!(s.classes().get("dog"), s.classes().unknown());
+        assert_eq!(s.route(TaskType::Classification), Route::Classification);
+        assert_eq!(s.route(TaskType::Detection), Route::RandomOnly);
+        assert_eq!(s.route(TaskType::Other), Route::RandomOnly);
+        // Ids without names: an error only where a strategy selects classes.
+        let ids = ArrayClasses::Ids { with_names: false };
+        assert!(s.check_array_classes(TaskType::Detection, ids).is_ok());
+        assert!(s
+            .check_array_classes(TaskType::Classification, ids)
+            .is_err());
     }
 
     #[test]
-    fn config_errors_name_the_field() {
-        let bad = |s: StrategySpec| {
-            let indexed = vec![(3, s)];
-            match Sampler::new(true, &indexed, Some(0)) {
-                Err(SamplingError::InvalidInput(m)) => m,
-                other => panic!("expected an error, got {other:?}"),
-            }
-        };
-        let m = bad(StrategySpec {
-            threshold: Some(0.5),
-            epsilon: Some(1.5),
-            probability: Some(1.0),
-            ..spec("c", "close_to_threshold")
-        });
-        assert_eq!(
-            m,
-            "sampling_strategies[3].epsilon: must be within [0, 1], got 1.5"
-        );
-        let m = bad(StrategySpec {
-            probability: Some(1.0),
-            more_than: Some(3),
-            less_than: Some(3),
-            ..spec("d", "detections_number_based")
-        });
-        assert!(m.starts_with("sampling_strategies[3].more_than:"), "{m}");
-        let m = bad(spec("r", "random"));
-        assert_eq!(m, "sampling_strategies[3].traffic_percentage: missing");
-        let m = bad(StrategySpec {
-            probability: Some(f64::NAN),
-            ..spec("cb", "classes_based")
-        });
-        assert!(
-            m.starts_with("sampling_strategies[3].probability: must be within"),
-            "{m}"
-        );
-        let m = bad(StrategySpec {
-            threshold: Some(0.5),
-            epsilon: Some(0.1),
-            probability: Some(1.0),
-            minimum_objects_close_to_threshold: Some(0),
-            ..spec("c", "close_to_threshold")
-        });
-        assert!(
-            m.contains("minimum_objects_close_to_threshold: must be >= 1"),
-            "{m}"
-        );
-    }
-
-    #[test]
-    fn duplicate_names_are_rejected() {
-        let r = |name: &str| StrategySpec {
-            traffic_percentage: Some(0.5),
-            ..spec(name, "random")
-        };
-        let indexed = vec![(0, r("a")), (1, r("a"))];
-        let err = Sampler::new(true, &indexed, Some(0)).unwrap_err();
-        assert!(err.to_string().contains("duplicate name"), "{err}");
+    fn detections_route_where_a_rule_reads_them() {
+        let s = Sampler::new(&[random("r", 0.5), close("c", 1.0)], Some(3));
+        assert_eq!(s.route(TaskType::Detection), Route::Detections);
+        assert_eq!(s.route(TaskType::Other), Route::RandomOnly);
+        // close_to_threshold with every class selected needs no classes.
+        assert!(s
+            .check_array_classes(TaskType::Detection, ArrayClasses::Absent)
+            .is_ok());
+        let t = Sampler::new(&[classes_based("cb", &[])], Some(3));
+        assert!(t
+            .check_array_classes(TaskType::Classification, ArrayClasses::Absent)
+            .is_err());
     }
 }

@@ -1,66 +1,115 @@
-//! Parsed sampling strategies: the rule each one applies, its keep probability,
-//! and its class selection as a lookup table over the sampler's class indices.
+//! Sampling strategies: the typed, already-validated settings of each kind
+//! (`StrategySpec`, what Python's configuration rules produce) and the built
+//! form the sampler runs (`Strategy`: its rule, keep probability, and class
+//! selection as a lookup table over the sampler's class indices).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
+use super::classes::ClassTable;
 use super::error::SamplingError;
+use super::task::TaskType;
 use super::uncertainty::{Aggregate, Measure};
 
-/// The family of a prediction type, as far as sampling cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskType {
-    /// `object-detection`, `instance-segmentation`, `keypoint-detection`.
-    Detection,
-    /// `classification` (multi-class or multi-label).
-    Classification,
-    /// A stub prediction, or a type framesieve does not know: only `random` matches.
-    Other,
+/// One validated strategy (`framesieve.config`'s rules have checked ranges,
+/// defaults and uniqueness): its name and kind-specific settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategySpec {
+    pub name: String,
+    pub kind: StrategyKind,
 }
 
-impl TaskType {
-    /// Maps a prediction type string; unknown strings are [`TaskType::Other`], not an error.
-    pub fn from_name(name: &str) -> Self {
-        match name {
-            "object-detection" | "instance-segmentation" | "keypoint-detection" => {
-                TaskType::Detection
-            }
-            "classification" => TaskType::Classification,
-            _ => TaskType::Other,
+/// The settings of each strategy kind (SPEC §1). `selected_class_names:
+/// None` selects every class; `Some(vec![])` selects none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrategyKind {
+    Random {
+        traffic_percentage: f64,
+    },
+    CloseToThreshold {
+        threshold: f64,
+        epsilon: f64,
+        probability: f64,
+        selected_class_names: Option<Vec<String>>,
+        minimum_objects_close_to_threshold: u64,
+        only_top_classes: bool,
+    },
+    ClassesBased {
+        selected_class_names: Vec<String>,
+        probability: f64,
+    },
+    DetectionsNumberBased {
+        probability: f64,
+        more_than: Option<u64>,
+        less_than: Option<u64>,
+        selected_class_names: Option<Vec<String>>,
+    },
+    Uncertainty {
+        measure: Measure,
+        min: f64,
+        max: f64,
+        probability: f64,
+        aggregate: Aggregate,
+        selected_class_names: Option<Vec<String>>,
+    },
+}
+
+/// A strategy's `type` string, mapped to its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyType {
+    Random,
+    CloseToThreshold,
+    ClassesBased,
+    DetectionsNumberBased,
+    Uncertainty,
+}
+
+impl StrategyType {
+    /// The `type` strings framesieve knows, in SPEC order.
+    pub const NAMES: [&'static str; 5] = [
+        "random",
+        "close_to_threshold",
+        "classes_based",
+        "detections_number_based",
+        "uncertainty",
+    ];
+    const ALL: [StrategyType; 5] = [
+        StrategyType::Random,
+        StrategyType::CloseToThreshold,
+        StrategyType::ClassesBased,
+        StrategyType::DetectionsNumberBased,
+        StrategyType::Uncertainty,
+    ];
+
+    /// The kind called `name`; `at` (e.g. `strategies[2]`) names the strategy
+    /// in the error for a type framesieve does not know.
+    pub fn parse(name: &str, at: &str) -> Result<Self, SamplingError> {
+        match Self::NAMES.iter().position(|n| *n == name) {
+            Some(i) => Ok(Self::ALL[i]),
+            None => Err(SamplingError::input(format!(
+                "{at}.type: unknown strategy type {name:?} (known: {})",
+                Self::NAMES.join(", ")
+            ))),
         }
     }
 }
 
-/// A strategy as read from its JSON dict, before range checks. Optional JSON
-/// fields given as `null` are `None`, as if absent.
-#[derive(Debug, Clone, Default)]
-pub struct StrategySpec {
-    pub name: String,
-    pub kind: String,
-    pub traffic_percentage: Option<f64>,
-    pub threshold: Option<f64>,
-    pub epsilon: Option<f64>,
-    pub probability: Option<f64>,
-    pub selected_class_names: Option<Vec<String>>,
-    pub minimum_objects_close_to_threshold: Option<i64>,
-    pub only_top_classes: Option<bool>,
-    pub more_than: Option<i64>,
-    pub less_than: Option<i64>,
-    /// `uncertainty`: `measure`, `min`, `max`, `aggregate`.
-    pub measure: Option<String>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub aggregate: Option<String>,
+/// `measure` of an `uncertainty` strategy; `at` names the strategy in the error.
+pub fn parse_measure(name: &str, at: &str) -> Result<Measure, SamplingError> {
+    Measure::parse(name).ok_or_else(|| {
+        SamplingError::input(format!(
+            "{at}.measure: must be one of {}, got {name:?}",
+            Measure::NAMES.join(", ")
+        ))
+    })
 }
 
-/// The strategy types framesieve knows; others are skipped.
-pub const KNOWN_TYPES: [&str; 5] = [
-    "random",
-    "close_to_threshold",
-    "classes_based",
-    "detections_number_based",
-    "uncertainty",
-];
+/// `aggregate` of an `uncertainty` strategy; `at` names the strategy in the error.
+pub fn parse_aggregate(name: &str, at: &str) -> Result<Aggregate, SamplingError> {
+    Aggregate::parse(name).ok_or_else(|| {
+        SamplingError::input(format!(
+            "{at}.aggregate: must be one of {}, got {name:?}",
+            Aggregate::NAMES.join(", ")
+        ))
+    })
+}
 
 /// Which classes a strategy looks at.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,7 +187,7 @@ impl Rule {
     }
 }
 
-/// One parsed strategy.
+/// One built strategy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Strategy {
     pub name: String,
@@ -147,292 +196,242 @@ pub struct Strategy {
     pub rule: Rule,
 }
 
-/// The class names any strategy selects, each with a dense index; every other
-/// class maps to [`ClassTable::unknown`]. Lookups are on the per-object hot
-/// path: a short table is scanned, a long one hashed with FNV-1a (SipHash
-/// would cost more than the scan for the few class names configs hold).
-#[derive(Debug, Clone, Default)]
-pub struct ClassTable {
-    names: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32, BuildHasherDefault<Fnv>>,
-}
-
-/// Tables up to this many names are scanned rather than hashed.
-const SCAN_MAX: usize = 8;
-
-impl ClassTable {
-    fn insert(&mut self, name: &str) {
-        if !self.index.contains_key(name) {
-            self.index.insert(name.into(), self.names.len() as u32);
-            self.names.push(name.into());
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    /// The index of every class no strategy selects.
-    #[inline]
-    pub fn unknown(&self) -> u32 {
-        self.names.len() as u32
-    }
-
-    #[inline]
-    pub fn get(&self, name: &str) -> u32 {
-        if self.names.len() <= SCAN_MAX {
-            self.names
-                .iter()
-                .position(|n| **n == *name)
-                .map_or(self.unknown(), |i| i as u32)
-        } else {
-            self.index.get(name).copied().unwrap_or(self.unknown())
+impl StrategyKind {
+    fn selected_class_names(&self) -> Option<&[String]> {
+        match self {
+            StrategyKind::Random { .. } => None,
+            StrategyKind::ClassesBased {
+                selected_class_names,
+                ..
+            } => Some(selected_class_names),
+            StrategyKind::CloseToThreshold {
+                selected_class_names,
+                ..
+            }
+            | StrategyKind::DetectionsNumberBased {
+                selected_class_names,
+                ..
+            }
+            | StrategyKind::Uncertainty {
+                selected_class_names,
+                ..
+            } => selected_class_names.as_deref(),
         }
     }
 }
 
-/// FNV-1a: short keys, no DoS concern (the keys are the config's class names).
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-fn path(i: usize, field: &str) -> String {
-    format!("sampling_strategies[{i}].{field}")
-}
-
-fn unit_interval(i: usize, field: &str, value: Option<f64>) -> Result<f64, SamplingError> {
-    let v = value.ok_or_else(|| SamplingError::input(format!("{}: missing", path(i, field))))?;
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(SamplingError::input(format!(
-            "{}: must be within [0, 1], got {v}",
-            path(i, field)
-        )))
-    }
-}
-
-fn at_least(
-    i: usize,
-    field: &str,
-    value: Option<i64>,
-    min: i64,
-) -> Result<Option<u64>, SamplingError> {
-    match value {
-        None => Ok(None),
-        Some(v) if v >= min => Ok(Some(v as u64)),
-        Some(v) => Err(SamplingError::input(format!(
-            "{}: must be >= {min}, got {v}",
-            path(i, field)
-        ))),
-    }
-}
-
-/// Range checks and class tables: turns the specs of known types (unknown
-/// types must be filtered out by the caller, see [`KNOWN_TYPES`]) into
-/// strategies. `indices[k]` is the position of `specs[k]` in the config list,
-/// used in error paths.
-pub fn build(
-    specs: &[(usize, StrategySpec)],
-) -> Result<(Vec<Strategy>, ClassTable), SamplingError> {
+/// The strategies the sampler runs, in config order, and the table of every
+/// class they select. Nothing is checked here: the specs are validated.
+pub fn build(specs: &[StrategySpec]) -> (Vec<Strategy>, ClassTable) {
     let mut classes = ClassTable::default();
-    for (_, spec) in specs {
-        for name in spec.selected_class_names.iter().flatten() {
+    for spec in specs {
+        for name in spec.kind.selected_class_names().into_iter().flatten() {
             classes.insert(name);
         }
     }
-    let selection = |names: &Option<Vec<String>>| match names {
-        None => Selection::All,
-        Some(names) => {
-            let mut table = vec![false; classes.len() + 1];
-            for name in names {
-                table[classes.get(name) as usize] = true;
-            }
-            Selection::Some(table.into_boxed_slice())
+    let table = |names: &[String]| {
+        let mut table = vec![false; classes.len() + 1];
+        for name in names {
+            table[classes.get(name) as usize] = true;
         }
+        Selection::Some(table.into_boxed_slice())
     };
-    let mut strategies = Vec::with_capacity(specs.len());
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(specs.len());
-    for &(i, ref spec) in specs {
-        if spec.name.is_empty() {
-            return Err(SamplingError::input(format!(
-                "{}: must not be empty",
-                path(i, "name")
-            )));
-        }
-        if let Some(first) = seen.insert(spec.name.as_str(), i) {
-            return Err(SamplingError::input(format!(
-                "{}: duplicate name {:?} (also sampling_strategies[{first}])",
-                path(i, "name"),
-                spec.name
-            )));
-        }
-        let strategy = match spec.kind.as_str() {
-            "random" => Strategy {
+    let selection = |names: &Option<Vec<String>>| names.as_deref().map_or(Selection::All, table);
+    let strategies = specs
+        .iter()
+        .map(|spec| {
+            let (probability, rule) = match &spec.kind {
+                StrategyKind::Random { traffic_percentage } => (*traffic_percentage, Rule::Random),
+                StrategyKind::CloseToThreshold {
+                    threshold,
+                    epsilon,
+                    probability,
+                    selected_class_names,
+                    minimum_objects_close_to_threshold,
+                    only_top_classes,
+                } => (
+                    *probability,
+                    Rule::CloseToThreshold {
+                        threshold: *threshold,
+                        epsilon: *epsilon,
+                        minimum_objects: *minimum_objects_close_to_threshold,
+                        only_top_classes: *only_top_classes,
+                        selection: selection(selected_class_names),
+                    },
+                ),
+                StrategyKind::ClassesBased {
+                    selected_class_names,
+                    probability,
+                } => (
+                    *probability,
+                    Rule::ClassesBased {
+                        selection: table(selected_class_names),
+                    },
+                ),
+                StrategyKind::DetectionsNumberBased {
+                    probability,
+                    more_than,
+                    less_than,
+                    selected_class_names,
+                } => (
+                    *probability,
+                    Rule::DetectionsNumber {
+                        more_than: *more_than,
+                        less_than: *less_than,
+                        selection: selection(selected_class_names),
+                    },
+                ),
+                StrategyKind::Uncertainty {
+                    measure,
+                    min,
+                    max,
+                    probability,
+                    aggregate,
+                    selected_class_names,
+                } => (
+                    *probability,
+                    Rule::Uncertainty {
+                        measure: *measure,
+                        aggregate: *aggregate,
+                        min: *min,
+                        max: *max,
+                        selection: selection(selected_class_names),
+                    },
+                ),
+            };
+            Strategy {
                 name: spec.name.clone(),
-                probability: unit_interval(i, "traffic_percentage", spec.traffic_percentage)?,
-                rule: Rule::Random,
-            },
-            "close_to_threshold" => {
-                let threshold = unit_interval(i, "threshold", spec.threshold)?;
-                let epsilon = unit_interval(i, "epsilon", spec.epsilon)?;
-                let probability = unit_interval(i, "probability", spec.probability)?;
-                let minimum_objects = at_least(
-                    i,
-                    "minimum_objects_close_to_threshold",
-                    spec.minimum_objects_close_to_threshold,
-                    1,
-                )?
-                .unwrap_or(1);
-                Strategy {
-                    name: spec.name.clone(),
-                    probability,
-                    rule: Rule::CloseToThreshold {
-                        threshold,
-                        epsilon,
-                        minimum_objects,
-                        only_top_classes: spec.only_top_classes.unwrap_or(true),
-                        selection: selection(&spec.selected_class_names),
-                    },
-                }
+                probability,
+                rule,
             }
-            "classes_based" => {
-                let probability = unit_interval(i, "probability", spec.probability)?;
-                if spec.selected_class_names.is_none() {
-                    return Err(SamplingError::input(format!(
-                        "{}: missing",
-                        path(i, "selected_class_names")
-                    )));
-                }
-                Strategy {
-                    name: spec.name.clone(),
-                    probability,
-                    rule: Rule::ClassesBased {
-                        selection: selection(&spec.selected_class_names),
-                    },
-                }
-            }
-            "detections_number_based" => {
-                let probability = unit_interval(i, "probability", spec.probability)?;
-                let more_than = at_least(i, "more_than", spec.more_than, 0)?;
-                let less_than = at_least(i, "less_than", spec.less_than, 0)?;
-                if let (Some(m), Some(l)) = (more_than, less_than) {
-                    if m >= l {
-                        return Err(SamplingError::input(format!(
-                            "{}: more_than ({m}) must be < less_than ({l})",
-                            path(i, "more_than")
-                        )));
-                    }
-                }
-                Strategy {
-                    name: spec.name.clone(),
-                    probability,
-                    rule: Rule::DetectionsNumber {
-                        more_than,
-                        less_than,
-                        selection: selection(&spec.selected_class_names),
-                    },
-                }
-            }
-            "uncertainty" => {
-                let measure = match spec.measure.as_deref() {
-                    None => {
-                        return Err(SamplingError::input(format!(
-                            "{}: missing",
-                            path(i, "measure")
-                        )))
-                    }
-                    Some(m) => Measure::parse(m).ok_or_else(|| {
-                        SamplingError::input(format!(
-                            "{}: must be one of {}, got {m:?}",
-                            path(i, "measure"),
-                            Measure::NAMES.join(", ")
-                        ))
-                    })?,
-                };
-                let min = unit_interval(i, "min", Some(spec.min.unwrap_or(0.0)))?;
-                let max = unit_interval(i, "max", Some(spec.max.unwrap_or(1.0)))?;
-                if min > max {
-                    return Err(SamplingError::input(format!(
-                        "{}: min ({min}) must be <= max ({max})",
-                        path(i, "min")
-                    )));
-                }
-                let aggregate = match spec.aggregate.as_deref() {
-                    None => Aggregate::Max,
-                    Some(a) => Aggregate::parse(a).ok_or_else(|| {
-                        SamplingError::input(format!(
-                            "{}: must be one of {}, got {a:?}",
-                            path(i, "aggregate"),
-                            Aggregate::NAMES.join(", ")
-                        ))
-                    })?,
-                };
-                let probability = unit_interval(i, "probability", spec.probability)?;
-                Strategy {
-                    name: spec.name.clone(),
-                    probability,
-                    rule: Rule::Uncertainty {
-                        measure,
-                        aggregate,
-                        min,
-                        max,
-                        selection: selection(&spec.selected_class_names),
-                    },
-                }
-            }
-            other => {
-                return Err(SamplingError::input(format!(
-                    "{}: unknown strategy type {other:?}",
-                    path(i, "type")
-                )))
-            }
-        };
-        strategies.push(strategy);
-    }
-    Ok((strategies, classes))
+        })
+        .collect();
+    (strategies, classes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
     #[test]
-    fn class_table_scans_and_hashes_alike() {
-        for count in [3, SCAN_MAX, SCAN_MAX + 1, 50] {
-            let mut table = ClassTable::default();
-            let names: Vec<String> = (0..count).map(|i| format!("class-{i}")).collect();
-            for n in &names {
-                table.insert(n);
+    fn types_and_names_parse_or_name_the_field() {
+        assert_eq!(
+            StrategyType::parse("classes_based", "strategies[0]"),
+            Ok(StrategyType::ClassesBased)
+        );
+        let err = StrategyType::parse("from_the_future", "strategies[2]").unwrap_err();
+        assert_eq!(
+            err,
+            SamplingError::InvalidInput(
+                "strategies[2].type: unknown strategy type \"from_the_future\" (known: random, \
+                 close_to_threshold, classes_based, detections_number_based, uncertainty)"
+                    .into()
+            )
+        );
+        assert_eq!(parse_measure("margin", "s"), Ok(Measure::Margin));
+        assert!(parse_measure("variance", "strategies[1]")
+            .unwrap_err()
+            .to_string()
+            .starts_with("strategies[1].measure: must be one of entropy"));
+        assert_eq!(parse_aggregate("mean", "s"), Ok(Aggregate::Mean));
+        assert!(parse_aggregate("median", "s").is_err());
+    }
+
+    #[test]
+    fn build_converts_selections_over_one_class_table() {
+        let specs = [
+            StrategySpec {
+                name: "c".into(),
+                kind: StrategyKind::CloseToThreshold {
+                    threshold: 0.5,
+                    epsilon: 0.1,
+                    probability: 0.25,
+                    selected_class_names: Some(names(&["car", "truck"])),
+                    minimum_objects_close_to_threshold: 2,
+                    only_top_classes: false,
+                },
+            },
+            StrategySpec {
+                name: "none".into(),
+                kind: StrategyKind::ClassesBased {
+                    selected_class_names: vec![],
+                    probability: 1.0,
+                },
+            },
+            StrategySpec {
+                name: "all".into(),
+                kind: StrategyKind::DetectionsNumberBased {
+                    probability: 0.5,
+                    more_than: Some(3),
+                    less_than: None,
+                    selected_class_names: None,
+                },
+            },
+            StrategySpec {
+                name: "u".into(),
+                kind: StrategyKind::Uncertainty {
+                    measure: Measure::Entropy,
+                    min: 0.2,
+                    max: 0.9,
+                    probability: 0.75,
+                    aggregate: Aggregate::Mean,
+                    selected_class_names: Some(names(&["truck", "dog"])),
+                },
+            },
+        ];
+        let (strategies, classes) = build(&specs);
+        assert_eq!(classes.len(), 3);
+        let (car, truck, dog) = (classes.get("car"), classes.get("truck"), classes.get("dog"));
+        assert_eq!(
+            strategies[0],
+            Strategy {
+                name: "c".into(),
+                probability: 0.25,
+                rule: Rule::CloseToThreshold {
+                    threshold: 0.5,
+                    epsilon: 0.1,
+                    minimum_objects: 2,
+                    only_top_classes: false,
+                    selection: Selection::Some(vec![true, true, false, false].into()),
+                },
             }
-            table.insert("class-0");
-            assert_eq!(table.len(), count);
-            for (i, n) in names.iter().enumerate() {
-                assert_eq!(table.get(n), i as u32);
-            }
-            assert_eq!(table.get("class-"), table.unknown());
-            assert_eq!(table.get(""), count as u32);
-        }
+        );
+        // `[]` selects nothing, not even the classes outside the table.
+        let none = strategies[1].rule.selection().unwrap();
+        assert!(![car, truck, dog, classes.unknown()]
+            .iter()
+            .any(|&k| none.contains(k)));
+        assert!(strategies[2].rule.selection().unwrap().is_all());
+        let u = strategies[3].rule.selection().unwrap();
+        assert!(u.contains(truck) && u.contains(dog) && !u.contains(car));
+        assert!(!u.contains(classes.unknown()));
+        assert_eq!(strategies[3].probability, 0.75);
+    }
+
+    #[test]
+    fn rules_apply_to_their_task_types() {
+        let all = || Selection::All;
+        assert!(Rule::Random.applies_to(TaskType::Other));
+        let ctt = Rule::CloseToThreshold {
+            threshold: 0.5,
+            epsilon: 0.1,
+            minimum_objects: 1,
+            only_top_classes: true,
+            selection: all(),
+        };
+        assert!(ctt.applies_to(TaskType::Detection) && ctt.applies_to(TaskType::Classification));
+        assert!(!ctt.applies_to(TaskType::Other));
+        let cb = Rule::ClassesBased { selection: all() };
+        assert!(cb.applies_to(TaskType::Classification) && !cb.applies_to(TaskType::Detection));
+        let dn = Rule::DetectionsNumber {
+            more_than: None,
+            less_than: None,
+            selection: all(),
+        };
+        assert!(dn.applies_to(TaskType::Detection) && !dn.applies_to(TaskType::Classification));
     }
 }

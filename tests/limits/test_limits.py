@@ -209,7 +209,7 @@ def test_counters(limiter: Limiter) -> None:
     assert limiter.counter_add("s", "batch_2024_01_01", 4) == 5
     assert limiter.counter_add("s", "batch_2024_01_01", -2) == 3
     assert limiter.counter_get("other", "batch_2024_01_01") == 0
-    limiter.counter_set("s", "batch_2024_01_01", 9)
+    assert limiter.counter_add("s", "batch_2024_01_01", 6) == 9
     assert limiter.counter_take("s", "batch_2024_01_01", 10) is True
     assert limiter.counter_take("s", "batch_2024_01_01", 10) is False
     assert limiter.counter_get("s", "batch_2024_01_01") == 10

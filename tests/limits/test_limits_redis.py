@@ -107,7 +107,7 @@ def test_counter_keys(redis_server: RedisServer) -> None:
         key = "framesieve:{ws/p}:batch_2024_01:count"
         assert client.command("GET", key) == "1"
         assert client.command("TTL", key) > 39 * 86_400
-        limiter.counter_set("ws/p", "batch_2024_01", 7)
+        assert limiter.counter_add("ws/p", "batch_2024_01", 6) == 7
         assert client.command("GET", key) == "7"
         assert client.command("TTL", key) > 39 * 86_400
 

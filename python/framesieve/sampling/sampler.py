@@ -53,11 +53,7 @@ class Sampler:
         enabled, strategies = load_sampling(config)
         if class_names is not None and not isinstance(class_names, list):
             class_names = list(class_names)
-        self._core = _core.Sampler(
-            {"enabled": enabled, "sampling_strategies": [s.to_dict() for s in strategies]},
-            seed,
-            class_names=class_names,
-        )
+        self._core = _core.Sampler(list(strategies) if enabled else [], seed, class_names=class_names)
         # The core's bound methods themselves: a call pays no Python frame.
         self.evaluate = self._core.evaluate
         self.evaluate_detections = self._core.evaluate_detections

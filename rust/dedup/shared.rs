@@ -1,0 +1,171 @@
+//! Recent frame hashes shared through Redis (SPEC §9, `deduplication.shared`):
+//! every process feeding one destination sees the others' hashes. Each check
+//! and each remember is one Lua script round trip on the `RedisLimiter`'s
+//! connections, with its fallback: when Redis cannot be reached (not strict)
+//! a check answers `None` and the caller decides with its own
+//! `RecentHashes`. The settings are checked as for the in-process filter.
+
+use std::sync::LazyLock;
+
+use ::redis::{Connection, RedisResult, Script};
+
+use super::error::DedupError;
+use super::settings::{check_max_entries, check_max_hamming, check_window};
+use crate::limits::window::check_now;
+use crate::limits::{escape_scope, Notice, RedisLimiter};
+
+/// KEYS[1]: the recent hashes of a scope (a sorted set: member the hash's 8
+/// bytes, big-endian; score the time it was remembered). ARGV: hi, lo,
+/// from, max_hamming, to. Returns 1 when a member scored within [from, to] lies
+/// within `max_hamming` bits of the hash, else 0. The popcount is the SWAR
+/// one on 32-bit halves: LuaBitOp works on 32 bits, and every intermediate sum
+/// stays far below 2^51, where Lua's doubles are exact and `bit` normalises.
+const NEAR_DUPLICATE_SCRIPT: &str = r"
+local function pop(x)
+  x = x - bit.band(bit.rshift(x, 1), 0x55555555)
+  x = bit.band(x, 0x33333333) + bit.band(bit.rshift(x, 2), 0x33333333)
+  x = bit.band(x + bit.rshift(x, 4), 0x0F0F0F0F)
+  x = x + bit.rshift(x, 8)
+  return bit.band(x + bit.rshift(x, 16), 0x3F)
+end
+local hi, lo, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], ARGV[5])
+for i = 1, #members do
+  local other_hi, other_lo = struct.unpack('>I4I4', members[i])
+  if pop(bit.bxor(hi, other_hi)) + pop(bit.bxor(lo, other_lo)) <= limit then
+    return 1
+  end
+end
+return 0
+";
+
+/// KEYS[1]: the recent hashes of a scope. ARGV: member, now, since,
+/// max_entries, ttl. Remembers the member at `now`, drops those older than
+/// `since` and the oldest beyond `max_entries`, and refreshes the expiry.
+const REMEMBER_HASH_SCRIPT: &str = r"
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
+if extra > 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 0
+";
+
+/// The two 32-bit halves of a hash (LuaBitOp works on 32 bits) and its member
+/// in the recent-hash set: its 8 bytes, big-endian.
+fn hash_member(hash: u64) -> (u32, u32, [u8; 8]) {
+    ((hash >> 32) as u32, hash as u32, hash.to_be_bytes())
+}
+
+static NEAR_DUPLICATE: LazyLock<Script> = LazyLock::new(|| Script::new(NEAR_DUPLICATE_SCRIPT));
+static REMEMBER_HASH: LazyLock<Script> = LazyLock::new(|| Script::new(REMEMBER_HASH_SCRIPT));
+
+/// The recent-hash set of near-duplicate suppression: it ends in `hashes`, where
+/// limit keys end in digits and counter keys in `count`.
+fn hashes_key(scope: &str) -> String {
+    format!("framesieve:{{{}}}:dedup:hashes", escape_scope(scope))
+}
+
+/// Whether a hash within `max_hamming` bits of `hash` was remembered in
+/// `scope` (by any process) at most `window_seconds` from `now`, either way as
+/// the in-process filter does, in one round trip. `None` when Redis failed and
+/// the limiter fell back: the caller then decides with what it remembers itself.
+pub fn near_duplicate(
+    redis: &RedisLimiter,
+    scope: &str,
+    hash: u64,
+    now: f64,
+    window_seconds: f64,
+    max_hamming: u32,
+) -> Result<(Option<bool>, Option<Notice>), DedupError> {
+    let max_hamming = check_max_hamming(i64::from(max_hamming))?;
+    let window = check_window(window_seconds)?;
+    let now = check_now(now)?;
+    let key = hashes_key(scope);
+    let (hi, lo, _) = hash_member(hash);
+    let op = |con: &mut Connection| -> RedisResult<Option<bool>> {
+        let found: i64 = NEAR_DUPLICATE
+            .key(&key)
+            .arg(hi)
+            .arg(lo)
+            .arg(now - window)
+            .arg(max_hamming)
+            .arg(now + window)
+            .invoke(con)?;
+        Ok(Some(found == 1))
+    };
+    Ok(redis.decide("near_duplicate", op, |_| None)?)
+}
+
+/// Remembers `hash` in `scope` at `now` for `window_seconds`, keeping at most
+/// `max_entries` hashes (the newest), in one round trip.
+pub fn remember_hash(
+    redis: &RedisLimiter,
+    scope: &str,
+    hash: u64,
+    now: f64,
+    window_seconds: f64,
+    max_entries: u64,
+) -> Result<Option<Notice>, DedupError> {
+    let window = check_window(window_seconds)?;
+    // Past i64::MAX the cap cannot be reached anyway.
+    let max_entries = check_max_entries(i64::try_from(max_entries).unwrap_or(i64::MAX))?;
+    let now = check_now(now)?;
+    let key = hashes_key(scope);
+    let (_, _, member) = hash_member(hash);
+    // The set outlives the window a little, so a late reader still finds it.
+    let ttl = (window.ceil() as i64).saturating_add(60);
+    let op = |con: &mut Connection| -> RedisResult<()> {
+        REMEMBER_HASH
+            .key(&key)
+            .arg(&member[..])
+            .arg(now)
+            .arg(now - window)
+            .arg(max_entries)
+            .arg(ttl)
+            .invoke::<i64>(con)
+            .map(drop)
+    };
+    let ((), notice) = redis.decide("remember_hash", op, |_| ())?;
+    Ok(notice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::RedisOptions;
+
+    #[test]
+    fn the_key_is_hash_tagged_by_scope() {
+        assert_eq!(hashes_key("ws/p"), "framesieve:{ws/p}:dedup:hashes");
+        assert_eq!(hashes_key("a}b"), "framesieve:{a%7Db}:dedup:hashes");
+    }
+
+    #[test]
+    fn hash_members_split_into_32_bit_halves() {
+        let (hi, lo, member) = hash_member(0xFFFF_FFFF_0000_0001);
+        assert_eq!((hi, lo), (u32::MAX, 1));
+        assert_eq!(member, [255, 255, 255, 255, 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn bad_arguments_are_named_before_redis_is_tried() {
+        let redis = RedisLimiter::new("redis://127.0.0.1:1/0", RedisOptions::default()).unwrap();
+        let err = near_duplicate(&redis, "s", 1, 0.0, 1.0, 65).unwrap_err();
+        assert!(err.to_string().starts_with("max_hamming:"), "{err}");
+        let err = near_duplicate(&redis, "s", 1, 0.0, f64::NAN, 6).unwrap_err();
+        assert!(err.to_string().starts_with("window_seconds:"), "{err}");
+        let err = near_duplicate(&redis, "s", 1, f64::INFINITY, 1.0, 6).unwrap_err();
+        assert!(matches!(err, DedupError::Shared(_)), "{err}");
+        let err = remember_hash(&redis, "s", 1, 0.0, 1.0, 0).unwrap_err();
+        assert!(err.to_string().starts_with("max_entries:"), "{err}");
+        assert_eq!(redis.stats().redis_errors, 0);
+        // Unreachable and not strict: the check falls back to the caller.
+        assert_eq!(
+            near_duplicate(&redis, "s", 1, 0.0, 1.0, 6).map(|r| r.0),
+            Ok(None)
+        );
+    }
+}

@@ -1,0 +1,376 @@
+//! The Redis limiter: one round trip per decision (a Lua script run with
+//! EVALSHA, loaded again by the client when the server answers NOSCRIPT),
+//! pooled connections with connect and command timeouts (`pool`), and an
+//! in-process fallback when Redis cannot be reached, unless strict, with a
+//! backoff between probes and rate-limited notices (`health`).
+//! The scripts and key names are in `scripts`; the near-duplicate hashes
+//! shared through the same connections are in `crate::dedup::shared`.
+
+mod health;
+mod pool;
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ::redis::{Connection, RedisResult, Script};
+
+pub use health::Notice;
+
+use super::memory::MemoryLimiter;
+use super::scripts::{
+    counter_key, limit_key, mask_url, COUNTER_ADD_SCRIPT, COUNTER_TAKE_SCRIPT, COUNTER_TTL_SECONDS,
+    GIVE_BACK_SCRIPT, TAKE_SCRIPT,
+};
+use super::window::check_now;
+use super::{Candidate, LimitsError, WindowKind};
+
+/// Settings of a [`RedisLimiter`].
+#[derive(Clone, Debug)]
+pub struct RedisOptions {
+    /// Raise on Redis errors instead of deciding in-process.
+    pub strict: bool,
+    /// Limit for opening a connection.
+    pub connect_timeout: Duration,
+    /// Limit for one command's reply (and for sending it).
+    pub timeout: Duration,
+    /// After a failure (not strict), how long decisions stay in-process before
+    /// Redis is probed again (doubling while it stays down, up to 30 s); keeps
+    /// a down Redis from costing a timeout per frame.
+    pub retry_interval: Duration,
+    /// At most one fallback warning per this interval.
+    pub warn_interval: Duration,
+}
+
+impl RedisOptions {
+    /// A timeout or interval given in seconds: finite, in (0, 86400].
+    pub fn seconds(name: &str, seconds: f64) -> Result<Duration, LimitsError> {
+        if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
+            Ok(Duration::from_secs_f64(seconds))
+        } else {
+            Err(LimitsError::InvalidOption(format!(
+                "{name}: must be a number of seconds in (0, 86400], got {seconds}"
+            )))
+        }
+    }
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        RedisOptions {
+            strict: false,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            retry_interval: Duration::from_secs(1),
+            warn_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Counters describing a [`RedisLimiter`]'s life so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RedisStats {
+    /// Decisions (and counter operations) made in-process because Redis failed.
+    pub fallback_decisions: u64,
+    /// Redis calls that failed.
+    pub redis_errors: u64,
+    /// Connections opened again after one was lost or failed to open.
+    pub reconnects: u64,
+    /// Connections opened in total.
+    pub connections_opened: u64,
+}
+
+/// Limits shared by every process that uses the same Redis; see the module docs.
+pub struct RedisLimiter {
+    client: ::redis::Client,
+    display_url: String,
+    options: RedisOptions,
+    idle: Mutex<Vec<Connection>>,
+    /// The process whose connections `idle` holds.
+    owner_pid: AtomicU32,
+    fallback: MemoryLimiter,
+    take_script: Script,
+    give_back_script: Script,
+    counter_add_script: Script,
+    counter_take_script: Script,
+    epoch: Instant,
+    /// Monotonic nanoseconds (since `epoch`) before which Redis is not tried.
+    retry_at: AtomicU64,
+    /// Monotonic nanoseconds of the last fallback warning (0: none yet).
+    warned_at: AtomicU64,
+    /// In fallback since the last failure.
+    down: AtomicBool,
+    /// Failed probes in a row (for the backoff).
+    failures: AtomicU32,
+    /// A connection failed; the next one opened is a reconnect.
+    lost: AtomicBool,
+    fallback_decisions: AtomicU64,
+    redis_errors: AtomicU64,
+    reconnects: AtomicU64,
+    connections_opened: AtomicU64,
+}
+
+impl RedisLimiter {
+    /// Parses `url` (e.g. `redis://:password@host:6379/0`); connects lazily, on
+    /// the first decision.
+    pub fn new(url: &str, options: RedisOptions) -> Result<Self, LimitsError> {
+        let display_url = mask_url(url);
+        let client = ::redis::Client::open(url).map_err(|err| {
+            // The parser's messages name the problem, not the URL's parts.
+            LimitsError::InvalidUrl(format!(
+                "invalid Redis URL {display_url:?}: {err} \
+                 (expected redis://[user:password@]host[:port][/db])"
+            ))
+        })?;
+        Ok(RedisLimiter {
+            client,
+            display_url,
+            options,
+            idle: Mutex::new(Vec::new()),
+            owner_pid: AtomicU32::new(std::process::id()),
+            fallback: MemoryLimiter::new(),
+            take_script: Script::new(TAKE_SCRIPT),
+            give_back_script: Script::new(GIVE_BACK_SCRIPT),
+            counter_add_script: Script::new(COUNTER_ADD_SCRIPT),
+            counter_take_script: Script::new(COUNTER_TAKE_SCRIPT),
+            epoch: Instant::now(),
+            retry_at: AtomicU64::new(0),
+            warned_at: AtomicU64::new(0),
+            down: AtomicBool::new(false),
+            failures: AtomicU32::new(0),
+            lost: AtomicBool::new(false),
+            fallback_decisions: AtomicU64::new(0),
+            redis_errors: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+            connections_opened: AtomicU64::new(0),
+        })
+    }
+
+    /// The URL with its password masked.
+    pub fn display_url(&self) -> &str {
+        &self.display_url
+    }
+
+    pub fn options(&self) -> &RedisOptions {
+        &self.options
+    }
+
+    pub fn stats(&self) -> RedisStats {
+        RedisStats {
+            fallback_decisions: self.fallback_decisions.load(Ordering::Relaxed),
+            redis_errors: self.redis_errors.load(Ordering::Relaxed),
+            reconnects: self.reconnects.load(Ordering::Relaxed),
+            connections_opened: self.connections_opened.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Like [`MemoryLimiter::take`], shared through Redis in one round trip.
+    pub fn take<S: AsRef<str>>(
+        &self,
+        scope: &str,
+        candidates: &[Candidate<S>],
+        now: f64,
+    ) -> Result<(Option<usize>, Option<Notice>), LimitsError> {
+        let now = check_now(now)?;
+        // Only the candidates before the first unlimited one need Redis; a
+        // limit of 0 never grants and needs no key.
+        let mut sent = Vec::with_capacity(candidates.len());
+        let mut unlimited = None;
+        for (i, candidate) in candidates.iter().enumerate() {
+            if candidate.limits.is_unlimited() {
+                unlimited = Some(i);
+                break;
+            }
+            if !candidate.limits.never_grants() {
+                sent.push(i);
+            }
+        }
+        if sent.is_empty() {
+            return Ok((unlimited, None));
+        }
+        let mut keys = Vec::with_capacity(sent.len() * 3);
+        let mut args: Vec<i64> = Vec::with_capacity(1 + sent.len() * 7);
+        args.push(sent.len() as i64);
+        for &i in &sent {
+            let candidate = &candidates[i];
+            let windows: Vec<(WindowKind, u64)> = candidate.limits.iter().collect();
+            args.push(windows.len() as i64);
+            for (kind, limit) in windows {
+                let id = kind.window_id(now);
+                keys.push(limit_key(scope, candidate.strategy.as_ref(), kind, id));
+                args.push(i64::try_from(limit).unwrap_or(i64::MAX));
+                args.push(kind.ttl_seconds());
+            }
+        }
+        let op = |con: &mut Connection| -> RedisResult<Option<usize>> {
+            let mut invocation = self.take_script.prepare_invoke();
+            for key in &keys {
+                invocation.key(key);
+            }
+            for arg in &args {
+                invocation.arg(*arg);
+            }
+            // The script's answer is 1-based, 0 for none of the sent candidates.
+            let chosen: i64 = invocation.invoke(con)?;
+            Ok(match usize::try_from(chosen) {
+                Ok(n) if n >= 1 => sent.get(n - 1).copied().or(unlimited),
+                _ => unlimited,
+            })
+        };
+        self.decide("take", op, |memory| {
+            memory.take(scope, candidates, now).ok().flatten()
+        })
+    }
+
+    /// Like [`MemoryLimiter::give_back`]: one credit back to each window of
+    /// `strategy` that `now` falls in, never below zero, in one round trip.
+    pub fn give_back(
+        &self,
+        scope: &str,
+        strategy: &str,
+        now: f64,
+    ) -> Result<Option<Notice>, LimitsError> {
+        let now = check_now(now)?;
+        let keys: Vec<String> = WindowKind::ALL
+            .into_iter()
+            .map(|kind| limit_key(scope, strategy, kind, kind.window_id(now)))
+            .collect();
+        let op = |con: &mut Connection| -> RedisResult<()> {
+            let mut invocation = self.give_back_script.prepare_invoke();
+            for key in &keys {
+                invocation.key(key);
+            }
+            invocation.invoke::<i64>(con).map(drop)
+        };
+        let ((), notice) = self.decide("give_back", op, |memory| {
+            // `now` was checked above, so this cannot fail.
+            let _ = memory.give_back(scope, strategy, now);
+        })?;
+        Ok(notice)
+    }
+
+    /// Adds `delta` to counter `name` of `scope`; returns the new value.
+    pub fn counter_add(
+        &self,
+        scope: &str,
+        name: &str,
+        delta: i64,
+    ) -> Result<(i64, Option<Notice>), LimitsError> {
+        let key = counter_key(scope, name);
+        let op = |con: &mut Connection| -> RedisResult<i64> {
+            self.counter_add_script
+                .key(&key)
+                .arg(delta)
+                .arg(COUNTER_TTL_SECONDS)
+                .invoke(con)
+        };
+        self.decide("counter_add", op, |memory| {
+            memory.counter_add(scope, name, delta)
+        })
+    }
+
+    /// The value of counter `name` of `scope` (0 when absent).
+    pub fn counter_get(
+        &self,
+        scope: &str,
+        name: &str,
+    ) -> Result<(i64, Option<Notice>), LimitsError> {
+        let key = counter_key(scope, name);
+        let op = |con: &mut Connection| -> RedisResult<i64> {
+            let value: Option<i64> = ::redis::cmd("GET").arg(&key).query(con)?;
+            Ok(value.unwrap_or(0))
+        };
+        self.decide("counter_get", op, |memory| memory.counter_get(scope, name))
+    }
+
+    /// Adds 1 to counter `name` of `scope` when it is below `limit`; returns
+    /// whether it did (atomic across every process sharing the Redis).
+    pub fn counter_take(
+        &self,
+        scope: &str,
+        name: &str,
+        limit: i64,
+    ) -> Result<(bool, Option<Notice>), LimitsError> {
+        let key = counter_key(scope, name);
+        let op = |con: &mut Connection| -> RedisResult<bool> {
+            let taken: i64 = self
+                .counter_take_script
+                .key(&key)
+                .arg(limit)
+                .arg(COUNTER_TTL_SECONDS)
+                .invoke(con)?;
+            Ok(taken == 1)
+        };
+        self.decide("counter_take", op, |memory| {
+            memory.counter_take(scope, name, limit)
+        })
+    }
+
+    /// One PING through the same connections (never falls back): a health
+    /// check, and the baseline of the benchmark.
+    pub fn ping(&self) -> Result<(), LimitsError> {
+        self.with_connection("PING", |con| {
+            ::redis::cmd("PING").query::<String>(con).map(drop)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_positive_seconds_up_to_a_day() {
+        assert_eq!(
+            RedisOptions::seconds("timeout", 0.25),
+            Ok(Duration::from_millis(250))
+        );
+        for bad in [0.0, -1.0, 86_400.5, f64::NAN, f64::INFINITY] {
+            let err = RedisOptions::seconds("timeout", bad).unwrap_err();
+            assert!(err.to_string().starts_with("timeout: must be"), "{err}");
+        }
+    }
+
+    #[test]
+    fn invalid_urls_do_not_echo_the_password() {
+        let err = RedisLimiter::new("nonsense://:s3cret@", RedisOptions::default())
+            .err()
+            .map(|err| err.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("invalid Redis URL"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    fn unreachable_limiter(strict: bool) -> RedisLimiter {
+        // Port 1 on loopback: refused at once, no waiting on a timeout.
+        let options = RedisOptions {
+            strict,
+            retry_interval: Duration::from_secs(3600),
+            ..RedisOptions::default()
+        };
+        RedisLimiter::new("redis://:s3cret@127.0.0.1:1/0", options).unwrap()
+    }
+
+    #[test]
+    fn strict_raises_with_a_masked_url() {
+        let limiter = unreachable_limiter(true);
+        let cands = [Candidate {
+            strategy: "a",
+            limits: {
+                let mut l = super::super::Limits::default();
+                l.add(WindowKind::Minute, 1);
+                l
+            },
+        }];
+        let err = limiter.take("s", &cands, 0.0).unwrap_err().to_string();
+        assert!(err.contains("redis://:***@127.0.0.1:1/0"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+        assert_eq!(limiter.stats().redis_errors, 1);
+        // Candidates that need no Redis decide without it.
+        let free = [Candidate {
+            strategy: "b",
+            limits: super::super::Limits::UNLIMITED,
+        }];
+        assert_eq!(limiter.take("s", &free, 0.0), Ok((Some(0), None)));
+    }
+}
