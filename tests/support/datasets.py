@@ -129,7 +129,17 @@ def keypoint_frames() -> list[tuple[np.ndarray, dict[str, Any], str, dict[str, A
     return frames
 
 
-KINDS = {"detection": detection_frames, "segmentation": segmentation_frames, "keypoints": keypoint_frames}
+def mixed_frames() -> list[tuple[np.ndarray, dict[str, Any], str, dict[str, Any]]]:
+    """Every kind in one dataset (what the review page shows)."""
+    return detection_frames() + segmentation_frames() + keypoint_frames()
+
+
+KINDS = {
+    "detection": detection_frames,
+    "segmentation": segmentation_frames,
+    "keypoints": keypoint_frames,
+    "mixed": mixed_frames,
+}
 
 
 def make_dataset(root: Path, kind: str = "detection", *, max_size: list[int] | None = None) -> Path:

@@ -120,7 +120,7 @@ def run_export(args: argparse.Namespace) -> int:
                     f"{len(coco['images'])} images, {len(coco['annotations'])} annotations -> {args.output}"
                 )
         return status
-    writer = {
+    writer: dict[str, Callable[..., exports.ExportSummary]] = {
         "yolo": exports.export_yolo,
         "voc": exports.export_voc,
         "labelstudio": exports.export_labelstudio,

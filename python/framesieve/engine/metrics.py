@@ -68,9 +68,9 @@ class StatsCollector:
         gauges = {"pending": "datapoints accepted or recovered, not yet confirmed"}
         gauges.update({k: k for k in stats if k not in COUNTERS and k != "pending"})
         for name, text in gauges.items():
-            family = GaugeMetricFamily(f"framesieve_{name}", text, labels=keys)
-            family.add_metric(values, stats.get(name, 0))
-            yield family
+            gauge = GaugeMetricFamily(f"framesieve_{name}", text, labels=keys)
+            gauge.add_metric(values, stats.get(name, 0))
+            yield gauge
 
 
 class MetricsServer:

@@ -96,7 +96,9 @@ def script_json(value: Any) -> str:
 
 def review_data(dataset: Dataset, page_dir: Path, *, embed: bool = False) -> dict[str, Any]:
     """What the page's script shows: one record per image, and the filter values."""
-    items = [_record(item, page_dir, embed) for item in dataset.items]
+    # In the order they were collected (video time when given), not of delivery.
+    ordered = sorted(dataset.items, key=lambda item: (_time(item.entry) or 0.0, item.line))
+    items = [_record(item, page_dir, embed) for item in ordered]
     return {
         "items": items,
         "strategies": list(dict.fromkeys(record["strategy"] or NO_STRATEGY for record in items)),
@@ -118,7 +120,7 @@ def _record(item: Item, page_dir: Path, embed: bool) -> dict[str, Any]:
         "tags": list(item.tags),
         "name": entry.get("image_name"),
         "meta": entry.get("metadata") if isinstance(entry.get("metadata"), dict) else None,
-        "time": entry.get("timestamp") if isinstance(entry.get("timestamp"), int | float) else None,
+        "time": _time(entry),
         "model": entry.get("model_id"),
         "inference_id": entry.get("inference_id"),
         "type": item.prediction_type,
@@ -134,6 +136,11 @@ def _record(item: Item, page_dir: Path, embed: bool) -> dict[str, Any]:
             for box in item.objects
         ],
     }
+
+
+def _time(entry: dict[str, Any]) -> float | None:
+    value = entry.get("timestamp")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _source(item: Item, page_dir: Path, embed: bool) -> str:

@@ -65,20 +65,22 @@ function label(value) { return value === null || value === undefined ? "(none)" 
 
 function overlay(item) {
   const layer = svg("svg", { viewBox: "0 0 " + item.w + " " + item.h, preserveAspectRatio: "none" });
-  const stroke = Math.max(item.w, item.h) / 250;
+  // Lines 2 CSS pixels wide whatever the image's scale; text and dots scale with the image.
+  const dot = Math.max(item.w, item.h) / 160;
   const font = Math.max(item.w, item.h) / 32;
+  const line = { "stroke-width": 2, "vector-effect": "non-scaling-stroke" };
   for (const o of item.objects) {
     const c = color(o.c);
     if (o.poly) {
       layer.appendChild(svg("polygon", { class: "polygon", points: o.poly.map(p => p.join(",")).join(" "),
-        fill: c, "fill-opacity": 0.25, stroke: c, "stroke-width": stroke }));
+        fill: c, "fill-opacity": 0.25, stroke: c, ...line }));
     }
     const [x1, y1, x2, y2] = o.b;
     layer.appendChild(svg("rect", { class: "box", "data-class": o.c, x: x1, y: y1, width: x2 - x1,
-      height: y2 - y1, fill: "none", stroke: c, "stroke-width": stroke }));
+      height: y2 - y1, fill: "none", stroke: c, ...line }));
     for (const k of o.kp || []) {
-      layer.appendChild(svg("circle", { class: "keypoint", cx: k[0], cy: k[1], r: stroke * 1.6, fill: c,
-        stroke: "#fff", "stroke-width": stroke / 3 }));
+      layer.appendChild(svg("circle", { class: "keypoint", "data-name": k[2], cx: k[0], cy: k[1], r: dot,
+        fill: c, stroke: "#fff", "stroke-width": 1, "vector-effect": "non-scaling-stroke" }));
     }
     const text = o.c + (o.p === null ? "" : " " + o.p.toFixed(2));
     const ty = y1 > font ? y1 - font * 0.25 : y1 + font;
@@ -95,7 +97,8 @@ function overlay(item) {
 function caption(item) {
   const box = el("figcaption");
   const n = item.objects.length;
-  const what = item.label !== null ? "class: " + item.label : n + " object" + (n === 1 ? "" : "s");
+  const what = item.label !== null ? "class: " + item.label
+    : n === 0 ? "no objects" : n + " object" + (n === 1 ? "" : "s");
   box.appendChild(el("div", { class: "what" }, what + " \\u00b7 " + label(item.strategy)));
   const tags = el("div", { class: "tags" });
   for (const t of item.tags) tags.appendChild(el("span", {}, t));
