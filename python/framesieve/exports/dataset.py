@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,11 +168,12 @@ def _check_entry(entry: dict[str, Any], line: int) -> None:
 
 def _inside(root: Path, rel: str, line: int, key: str) -> Path:
     """``root / rel``, refused unless it resolves (symbolic links followed) inside ``root``."""
-    path = Path(rel)
-    resolved = (root / path).resolve()
-    if path.is_absolute() or root not in resolved.parents:
+    # os.path on strings: a third of the cost of pathlib's resolve() and parents, per image
+    base = str(root)
+    resolved = os.path.realpath(os.path.join(base, rel))
+    if os.path.isabs(rel) or not resolved.startswith(base.rstrip(os.sep) + os.sep):
         raise ExportError(f"{MANIFEST} line {line}: {key} {rel!r} lies outside the dataset folder")
-    return resolved
+    return Path(resolved)
 
 
 def _item(root: Path, line: int, entry: dict[str, Any], image: Path) -> Item:
