@@ -43,7 +43,7 @@ def browser() -> Iterator[Any]:
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(arg)
-    options.add_argument("--window-size=1400,1000")
+    options.add_argument("--window-size=1400,1500")
     options.add_argument("--force-device-scale-factor=1")
     options.add_argument("--hide-scrollbars")
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
