@@ -95,9 +95,8 @@ def read_dataset(root: str | Path, batch: str | None = None) -> Dataset:
         raise ExportError(f"{str(folder)!r} is not a framesieve dataset: no such folder")
     manifest = folder / MANIFEST
     if not manifest.is_file():
-        raise ExportError(
-            f"{str(folder)!r} is not a framesieve dataset: it has no {MANIFEST} (written with its first image)"
-        )
+        why = f"it has no {MANIFEST} (a dataset gets it with its first image)"
+        raise ExportError(f"{str(folder)!r} is not a framesieve dataset: {why}")
     folder = folder.resolve()
     entries = list(_entries(manifest))
     batches = list(dict.fromkeys(entry["batch"] for _, entry in entries))
