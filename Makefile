@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: setup system-deps venv build build-release test test-rust test-python lint fmt bench
+.PHONY: browser-deps
 
 # A bare Debian machine: system packages, a venv with the dev requirements, one build.
 setup: system-deps
@@ -14,6 +15,12 @@ system-deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake nasm redis-server >/dev/null
+
+# Debian's Chromium and its driver: the review page's browser test (tests/exports/test_review_browser.py).
+browser-deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 
 venv:
 	test -x $(PY) || python3 -m venv $(VENV)

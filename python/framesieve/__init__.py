@@ -3,7 +3,8 @@
 The package, by domain: ``config`` (the Active Learning configuration),
 ``sampling`` (which frames to keep), ``image`` (inputs and their preparation),
 ``predictions`` (the shapes predictions come in), ``engine`` (``ActiveLearning``
-and the drop-in middlewares), ``destinations`` (Roboflow, a local dataset),
+and the drop-in middlewares, its metrics), ``destinations`` (Roboflow, a local
+dataset), ``exports`` (COCO, YOLO, Pascal VOC, Label Studio, the review page),
 ``models`` and ``sources`` (what ``framesieve run`` runs), ``cli``, and
 ``reference`` (the pure-Python twin of the Rust core).
 """
@@ -11,17 +12,20 @@ and the drop-in middlewares), ``destinations`` (Roboflow, a local dataset),
 from framesieve import reference as reference
 from framesieve._core import MemoryLimiter, RedisLimiter, __version__
 from framesieve.config import Config, load_config
-from framesieve.destinations import LocalDataset, RoboflowDestination, export_coco
+from framesieve.destinations import LocalDataset, RoboflowDestination
 from framesieve.engine import (
     ActiveLearning,
     ActiveLearningMiddleware,
     NullActiveLearningMiddleware,
     ThreadingActiveLearningMiddleware,
 )
+from framesieve.engine.metrics import serve_metrics
 from framesieve.errors import (
     ConfigError,
     ConfigWarning,
     DeliveryError,
+    ExportError,
+    ExportWarning,
     FramesieveError,
     InvalidInputError,
     InvalidTypeError,
@@ -29,6 +33,13 @@ from framesieve.errors import (
     OutboxLockedError,
     PermanentDeliveryError,
     TransientDeliveryError,
+)
+from framesieve.exports import (
+    export_coco,
+    export_labelstudio,
+    export_voc,
+    export_yolo,
+    write_review,
 )
 from framesieve.image import PreparedImage, prepare_image, rescale_prediction
 from framesieve.sampling import NearDuplicateFilter, Sampler, image_hash
@@ -40,6 +51,8 @@ __all__ = [
     "ConfigError",
     "ConfigWarning",
     "DeliveryError",
+    "ExportError",
+    "ExportWarning",
     "FramesieveError",
     "InvalidInputError",
     "InvalidTypeError",
@@ -58,8 +71,13 @@ __all__ = [
     "TransientDeliveryError",
     "__version__",
     "export_coco",
+    "export_labelstudio",
+    "export_voc",
+    "export_yolo",
     "image_hash",
     "load_config",
     "prepare_image",
     "rescale_prediction",
+    "serve_metrics",
+    "write_review",
 ]

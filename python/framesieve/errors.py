@@ -21,6 +21,8 @@ __all__ = [
     "ConfigError",
     "ConfigWarning",
     "DeliveryError",
+    "ExportError",
+    "ExportWarning",
     "FramesieveError",
     "InvalidInputError",
     "InvalidTypeError",
@@ -62,6 +64,16 @@ class TransientDeliveryError(DeliveryError, ConnectionError):
 
 class PermanentDeliveryError(DeliveryError):
     """Never worth retrying: HTTP 400/401/403/404, a rejected upload, an unwritable folder."""
+
+
+class ExportError(FramesieveError, ValueError):
+    """An export or review page that cannot be made: a folder that is not a dataset, a
+    malformed or tampered manifest, an unknown batch, an output that cannot be written."""
+
+
+class ExportWarning(UserWarning):
+    """Something an export left out and says so: an image gone from the folder, an object
+    outside its image, what a format cannot hold."""
 
 
 class OutboxLockedError(FramesieveError, RuntimeError):

@@ -1,4 +1,4 @@
-"""LocalDataset: layout, manifest, idempotent re-delivery, hostile names, COCO export."""
+"""LocalDataset: layout, manifest, idempotent re-delivery, hostile names (exports: tests/exports/)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from framesieve import LocalDataset, export_coco
+from framesieve import LocalDataset
 from support.engine_helpers import datapoint
 
 
@@ -96,64 +96,3 @@ def test_hostile_names_never_escape_the_root(tmp_path, batch, image_name, ident)
     assert entry["image_name"] is None or (
         "/" not in entry["image_name"] and "\x00" not in entry["image_name"]
     )
-
-
-def test_coco_export(tmp_path):
-    dataset = LocalDataset(tmp_path)
-    prediction = {
-        "image": {"width": 32, "height": 24},
-        "predictions": [
-            {
-                "x": 10.0,
-                "y": 8.0,
-                "width": 4.0,
-                "height": 6.0,
-                "confidence": 0.4,
-                "class": "car",
-                "class_id": 0,
-            },
-            {
-                "x": 20.0,
-                "y": 12.0,
-                "width": 2.0,
-                "height": 2.0,
-                "confidence": 0.9,
-                "class": "dog",
-                "class_id": 1,
-                "points": [{"x": 19.0, "y": 11.0}, {"x": 21.0, "y": 11.0}, {"x": 20.0, "y": 13.0}],
-            },
-        ],
-    }
-    _deliver(dataset, datapoint(1, annotation=json.dumps(prediction)))
-    _deliver(dataset, datapoint(2, annotation="cat", annotation_ext="txt", batch="other"))
-    out = tmp_path / "coco.json"
-    coco = export_coco(tmp_path, out)
-    assert json.loads(out.read_text()) == coco
-    assert [i["file_name"] for i in coco["images"]] == [
-        "al_2024_01_01/images/dp0001.jpg",
-        "other/images/dp0002.jpg",
-    ]
-    assert coco["images"][0]["width"] == 32 and coco["images"][0]["height"] == 24
-    assert [c["name"] for c in coco["categories"]] == ["car", "dog"]
-    car, dog = coco["annotations"]
-    assert car["bbox"] == [8.0, 5.0, 4.0, 6.0] and car["area"] == 24.0 and car["image_id"] == 1
-    assert dog["segmentation"] == [[19.0, 11.0, 21.0, 11.0, 20.0, 13.0]] and dog["category_id"] == 2
-    only_other = export_coco(tmp_path, batch="other")
-    assert len(only_other["images"]) == 1 and only_other["annotations"] == []
-
-
-def test_coco_export_names_a_broken_annotation(tmp_path):
-    dataset = LocalDataset(tmp_path)
-    _deliver(dataset, datapoint(1, annotation='{"predictions": [{"x": "a"}]}'))
-    with pytest.raises(ValueError, match=r"al_2024_01_01/annotations/dp0001\.json"):
-        export_coco(tmp_path)
-
-
-def test_coco_export_command(tmp_path, capsys):
-    from framesieve.cli import main
-
-    _deliver(LocalDataset(tmp_path), datapoint(1))
-    assert main(["export", "coco", str(tmp_path), "-o", str(tmp_path / "c.json")]) == 0
-    assert json.loads((tmp_path / "c.json").read_text())["images"][0]["file_name"].endswith("dp0001.jpg")
-    assert main(["export", "coco", str(tmp_path), "--batch", "none"]) == 0
-    assert json.loads(capsys.readouterr().out.splitlines()[-1])["images"] == []

@@ -11,19 +11,22 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from framesieve import __version__
-from framesieve.cli import config, export, run
+from framesieve.cli import config, export, review, run
 
 #: ``add_parser(subparsers)`` of every command group, in the order ``--help`` lists them.
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     run.add_parser,
     config.add_parser,
     export.add_parser,
+    review.add_parser,
 ]
 
 EPILOG = """\
 examples:
   framesieve run --source sample:bikes          # stub model, random 10%, into ./collected
   framesieve config validate examples/config.json
+  framesieve review ./collected                 # a page of what was collected
+  framesieve export yolo ./collected -o ./yolo  # also coco, voc, labelstudio
 
 exit status: 0 on success, 2 on a usage or configuration error; each command's
 --help lists its others (run: 1, 3, 130/143; config get/set: 3 refused, 4 unreachable).

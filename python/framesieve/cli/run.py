@@ -110,6 +110,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="S",
         help="seconds to wait for deliveries at the end (default 30); the rest stays in the outbox",
     )
+    run.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="N",
+        help="serve stats() as Prometheus metrics on http://127.0.0.1:N/metrics (0: any free port)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress display on stderr")
     run.add_argument("-v", "--verbose", action="store_true", help="log what the engine does (INFO)")
     run.set_defaults(handler=run_command)
@@ -119,6 +125,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port in [0, 65535], got {value}")
     return value
 
 
@@ -137,6 +150,7 @@ class Job:
     model: Any
     engine: ActiveLearning
     target: str
+    metrics: Any = None  # the MetricsServer of --metrics-port
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -168,7 +182,26 @@ def prepare(args: argparse.Namespace) -> Job:
     except BaseException:
         source.close()
         raise
-    return Job(source, model, engine, target)
+    try:
+        metrics = _metrics(engine, args.metrics_port)
+    except BaseException:
+        engine.close(timeout=0)
+        source.close()
+        raise
+    return Job(source, model, engine, target, metrics)
+
+
+def _metrics(engine: ActiveLearning, port: int | None) -> Any:
+    if port is None:
+        return None
+    from framesieve.engine.metrics import serve_metrics
+
+    try:
+        server = serve_metrics(engine, port)
+    except (OSError, ImportError) as err:  # the port is taken, or prometheus_client is missing
+        raise UsageError(f"--metrics-port {port}: {err}") from None
+    print(f"metrics: {server.url}", file=sys.stderr)
+    return server
 
 
 def _config(args: argparse.Namespace) -> Config | None:
@@ -287,6 +320,8 @@ def execute(job: Job, args: argparse.Namespace) -> int:
             job.engine.close(timeout=0)  # queued frames go to the outbox; nothing more is awaited
         finally:
             _restore(previous)
+            if job.metrics is not None:
+                job.metrics.close()
     stats = job.engine.stats()
     print(_summary(job, frames, seconds, stats))
     if error is not None:

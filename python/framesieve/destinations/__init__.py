@@ -1,7 +1,6 @@
 """Where collected datapoints go: a Roboflow project or a local dataset folder."""
 
 from framesieve.destinations.base import Delivery, Destination
-from framesieve.destinations.coco import export_coco
 from framesieve.destinations.datapoint import Datapoint
 from framesieve.destinations.local import LocalDataset
 from framesieve.destinations.roboflow import RoboflowDestination
@@ -16,5 +15,4 @@ __all__ = [
     "PermanentDeliveryError",
     "RoboflowDestination",
     "TransientDeliveryError",
-    "export_coco",
 ]
