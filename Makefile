@@ -6,7 +6,7 @@
 VENV ?= .venv
 VENV_DIR := $(abspath $(VENV))
 PY := $(VENV_DIR)/bin/python
-MATURIN := VIRTUAL_ENV=$(VENV_DIR) $(VENV_DIR)/bin/maturin
+MATURIN := VIRTUAL_ENV=$(VENV_DIR) PATH=$(VENV_DIR)/bin:$$PATH $(VENV_DIR)/bin/maturin
 # The oldest glibc the wheel runs on: 2.28 (RHEL 8; Ubuntu 20.04 has 2.31). zig links
 # against that glibc whatever the build machine's is.
 WHEEL_TAG := manylinux_2_28
@@ -51,7 +51,7 @@ wheel: dist/.built
 dist/.built: $(SOURCES) | build-venv
 	rm -rf dist
 	$(MATURIN) build -q --release --zig --compatibility $(WHEEL_TAG) --auditwheel check --out dist
-	$(MATURIN) sdist -q --out dist
+	$(MATURIN) sdist --out dist
 	$(PY) .ci/check_wheel.py dist
 	touch $@
 
