@@ -42,7 +42,7 @@ def problems_of_wheel(wheel: Path) -> list[str]:
         out.append(f"{wheel.name}: no manylinux platform tag ({found['platform']})")
     for m in versions:
         if m.group(1) and (int(m.group(1)), int(m.group(2))) > MAX_GLIBC:
-            out.append(f"{wheel.name}: tag {m.group(0).rstrip("_")} needs a glibc newer than 2.28")
+            out.append(f"{wheel.name}: tag {m.group(0).rstrip('_')} needs a glibc newer than 2.28")
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(wheel) as archive:
         names = [n for n in archive.namelist() if n.endswith(".so")]
         if names != ["framesieve/_core.abi3.so"]:
