@@ -48,13 +48,21 @@ def _timestamp(value: Any) -> float | None:
 
 
 def _host_image(image: Any) -> Any:
-    """A tensor frame (inference's GPU decoding path) as the BGR array its own sinks make of it."""
+    """A tensor frame (inference's GPU decoding path) as the BGR array inference's own sinks
+    make of it (``materialise_video_frame_for_sink``): HW and 1HW gray, 3HW / 4HW RGB(A)."""
     if isinstance(image, np.ndarray) or not hasattr(image, "detach"):
         return image
-    array = image.detach().cpu()
-    if array.ndim == 3 and array.shape[0] in (1, 3, 4):  # CHW, channels in BGR(A) order
-        array = array.permute(1, 2, 0)
-    return np.ascontiguousarray(array.contiguous().numpy())
+    tensor = image.detach().cpu()
+    if tensor.ndim == 3 and tensor.shape[0] == 1:
+        tensor = tensor[0]
+    if tensor.ndim == 2:
+        return np.ascontiguousarray(tensor.contiguous().numpy())
+    if tensor.ndim == 3 and tensor.shape[0] in (3, 4):
+        channels = [2, 1, 0, 3][: tensor.shape[0]]
+        return np.ascontiguousarray(tensor.permute(1, 2, 0).contiguous().numpy()[..., channels])
+    raise InvalidInputError(
+        f"video_frame.image: a tensor of shape {tuple(tensor.shape)} is not HW, 1HW, 3HW or 4HW"
+    )
 
 
 class _Sources:
