@@ -1,7 +1,8 @@
 """The conformance suite: framesieve's drop-in classes inside the real Roboflow inference 1.8.3.
 
-Runs in .peer/venv (``make peer``, tests/peer/run.sh), where inference is installed from
-requirements-peer.txt; the main suite leaves this folder alone (tests/conftest.py).
+Runs in its own venv (``make peer``, tests/peer/run.sh: ~/.cache/framesieve/peer-venv), where
+inference is installed from requirements-peer.txt; the main suite leaves this folder alone
+(tests/conftest.py).
 """
 
 from __future__ import annotations

@@ -68,7 +68,9 @@ class Datapoint:
 
     @property
     def annotation_name(self) -> str:
-        return f"{self.id}.{self.annotation_ext}"
+        """The upload's name with the annotation's extension (``cam-000042.json``), as the
+        reference names an annotation after its image."""
+        return f"{self.upload_name[:-4]}.{self.annotation_ext}"
 
     def header(self) -> dict[str, Any]:
         out = asdict(self)
