@@ -20,19 +20,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-@dataclass(frozen=True, slots=True)
-class Provenance:
+class Provenance(NamedTuple):
     """What ``register()`` is given for one frame: ``image_name``, ``metadata``, and the
-    source id (the same for every frame of a source)."""
+    source id (the same for every frame of a source). A tuple: it is made for every frame."""
 
     image_name: str
     metadata: dict[str, Any]
@@ -81,15 +79,15 @@ def frame_provenance(
     and it is the ``source``). ``video_time``: seconds into a video file. ``extra``:
     more metadata of the caller's (e.g. the pipeline's own frame id).
     """
-    metadata: dict[str, Any] = {"source": source, "frame_index": int(frame_index)}
+    metadata: dict[str, Any] = {"source": source, "frame_index": frame_index}
     if file is not None:
         path = PurePath(os.fspath(file))
         name = _slug(path.stem or path.name)
         metadata["source"] = str(path)
     else:
-        name = f"{source_id}-{int(frame_index):06d}"
+        name = f"{source_id}-{frame_index:06d}"
     if video_time is not None:
-        metadata["video_time"] = round(float(video_time), 6)
+        metadata["video_time"] = round(video_time, 6)  # microseconds: no float noise in the JSON
     if extra:
         metadata.update(extra)
-    return Provenance(image_name=name, metadata=metadata, source_id=source_id)
+    return Provenance(name, metadata, source_id)
