@@ -100,3 +100,9 @@ test: lint test-rust test-python
 
 bench: build-release
 	for b in benches/bench_*.py; do $(PY) $$b || exit 1; done
+
+# The conformance suite against the real Roboflow inference 1.8.3 in its own cached venv
+# (.peer/, rebuilt when requirements-peer.txt changes); see tests/peer/run.sh.
+.PHONY: peer
+peer:
+	VENV=$(VENV) bash tests/peer/run.sh

@@ -49,7 +49,9 @@ def problems_of_wheel(wheel: Path) -> list[str]:
             out.append(f"{wheel.name}: expected one extension framesieve/_core.abi3.so, got {names}")
         for name in names:
             path = Path(archive.extract(name, tmp))
-            dynamic = subprocess.run(["readelf", "-d", "-W", path], capture_output=True, text=True, check=True)
+            dynamic = subprocess.run(
+                ["readelf", "-d", "-W", path], capture_output=True, text=True, check=True
+            )
             needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic.stdout))
             if extra := needed - ALLOWED:
                 out.append(f"{name}: links libraries a manylinux system may lack: {sorted(extra)}")
@@ -75,7 +77,9 @@ def main(dist: str) -> int:
     wheels, sdists = sorted(folder.glob("*.whl")), sorted(folder.glob("*.tar.gz"))
     problems = []
     if len(wheels) != 1 or len(sdists) != 1:
-        problems.append(f"{dist}: expected one wheel and one sdist, got {[p.name for p in [*wheels, *sdists]]}")
+        problems.append(
+            f"{dist}: expected one wheel and one sdist, got {[p.name for p in [*wheels, *sdists]]}"
+        )
     for wheel in wheels:
         problems += problems_of_wheel(wheel)
     for sdist in sdists:

@@ -122,3 +122,22 @@ def test_on_prediction_sink_with_several_sources():
     assert calls == [{"top": "a"}, {"top": "b"}]
     with pytest.raises(InvalidInputError, match="same length"):
         sink([{"top": "a"}], frames)
+
+
+def test_on_prediction_sink_fills_provenance_unless_given():
+    calls = []
+
+    def register(image, prediction, prediction_type, **options):
+        calls.append(options)
+
+    when = dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc)
+    frame = VideoFrame(np.zeros((4, 4, 3), np.uint8), 8, when)
+    make_on_prediction(register)({"predictions": []}, frame)
+    make_on_prediction(register, sources=["/v/left.mp4", "rtsp://u:p@cam/x"])({"predictions": []}, frame)
+    make_on_prediction(register, image_name=lambda f: f"mine-{f.frame_id}", metadata={"site": "n"})(
+        {"predictions": []}, frame
+    )
+    assert [c["image_name"] for c in calls] == ["source0-000007", "left-000007", "mine-8"]
+    assert calls[0]["metadata"] == {"source": "video_reference[0]", "frame_index": 7, "frame_id": 8}
+    assert calls[1]["metadata"]["source"] == "/v/left.mp4"
+    assert calls[2]["metadata"] == {"site": "n"}

@@ -37,7 +37,7 @@ def test_inputs_of_every_kind(fake_roboflow, tmp_path):
     path = tmp_path / "frame.png"
     path.write_bytes(_encoded(5, "PNG"))
     middleware = fs.ActiveLearningMiddleware.init(
-        KEY, "proj", "proj/3", api_url=fake_roboflow.url, outbox=tmp_path / "ob", **FAST
+        KEY, "proj", "proj/3", None, api_url=fake_roboflow.url, outbox=tmp_path / "ob", **FAST
     )
     with middleware:
         middleware.register(frame(40, 50, 1), detection(), "object-detection")
@@ -60,7 +60,7 @@ def test_inputs_of_every_kind(fake_roboflow, tmp_path):
 
 def test_bad_inputs_raise_on_the_callers_thread(fake_roboflow, tmp_path):
     middleware = fs.ActiveLearningMiddleware.init_from_config(
-        KEY, "proj", "proj/3", config=config(), api_url=fake_roboflow.url, outbox=tmp_path / "ob", **FAST
+        KEY, "proj", "proj/3", None, config(), api_url=fake_roboflow.url, outbox=tmp_path / "ob", **FAST
     )
     with middleware:
         with pytest.raises(TypeError, match="image"):
@@ -81,7 +81,8 @@ def test_threading_middleware_never_drops(fake_roboflow, tmp_path):
         KEY,
         "proj",
         "proj/3",
-        config=config(),
+        None,
+        config(),
         api_url=fake_roboflow.url,
         outbox=tmp_path / "ob",
         queue_size=2,
@@ -96,7 +97,8 @@ def test_threading_middleware_never_drops(fake_roboflow, tmp_path):
 
 
 def test_null_middleware_does_nothing():
-    null = fs.NullActiveLearningMiddleware.init("k", "p", "p/1")
+    null = fs.NullActiveLearningMiddleware.init("k", "p", "p/1", None)
+    assert not isinstance(null, fs.ActiveLearningMiddleware)  # as in the reference
     with null:
         null.register(object(), None, "object-detection")
         null.register_batch([1], [2], "x")

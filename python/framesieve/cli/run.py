@@ -104,6 +104,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--outbox", metavar="DIR", help="durable outbox folder (default: under ~/.cache)")
     run.add_argument("--seed", type=int, help="seed of the sampling draws (repeatable runs)")
     run.add_argument(
+        "--block",
+        action="store_true",
+        help="wait for the engine with cameras and streams too (default: files and folders wait, "
+        "live sources drop and count kept frames the engine has no room for)",
+    )
+    run.add_argument(
         "--flush-timeout",
         type=float,
         default=30.0,
@@ -178,7 +184,7 @@ def prepare(args: argparse.Namespace) -> Job:
 
     source = open_source(args.source, max_frames=args.max_frames)
     try:
-        engine, target = _engine(args, config, model, source.kind)
+        engine, target = _engine(args, config, model)
     except BaseException:
         source.close()
         raise
@@ -232,18 +238,10 @@ def _model(args: argparse.Namespace) -> Any:
         raise UsageError(f"--model {spec}: {err}") from None
 
 
-def _engine(
-    args: argparse.Namespace, config: Config | None, model: Any, kind: str
-) -> tuple[ActiveLearning, str]:
+def _engine(args: argparse.Namespace, config: Config | None, model: Any) -> tuple[ActiveLearning, str]:
     limiter = RedisLimiter(args.redis) if args.redis else None
-    # A file or folder can wait for the workers (nothing is lost by waiting); a live
-    # camera or stream must not stall, so a full queue drops (counted) instead.
-    options: dict[str, Any] = {
-        "limiter": limiter,
-        "model_id": model.model_id,
-        "seed": args.seed,
-        "block": kind in ("video", "folder", "image"),
-    }
+    # Waiting is decided per source by run_stream (files and folders wait, live sources drop).
+    options: dict[str, Any] = {"limiter": limiter, "model_id": model.model_id, "seed": args.seed}
     if args.outbox:
         options["outbox"] = args.outbox
     if args.roboflow_project:
@@ -268,6 +266,7 @@ def _engine(
 
 def execute(job: Job, args: argparse.Namespace) -> int:
     """Runs the stream, then flushes; prints progress on stderr and a summary on stdout."""
+    from framesieve.engine.overload import reset_waiting_parameter, set_waiting_parameter
     from framesieve.sources import run_stream
 
     stop = threading.Event()  # first signal: no more frames, then flush
@@ -289,6 +288,7 @@ def execute(job: Job, args: argparse.Namespace) -> int:
         stop.set()
 
     previous = _install(on_signal)
+    hint = set_waiting_parameter("--block to framesieve run")  # named by the engine's overload warning
     status = EXIT_OK
     error: str | None = None
     start = time.perf_counter()
@@ -301,6 +301,7 @@ def execute(job: Job, args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
                 on_frame=on_frame,
                 stop=stop,
+                block=True if getattr(args, "block", False) else None,
             )
             frames = result.frames
         except KeyboardInterrupt:
@@ -319,6 +320,7 @@ def execute(job: Job, args: argparse.Namespace) -> int:
         try:
             job.engine.close(timeout=0)  # queued frames go to the outbox; nothing more is awaited
         finally:
+            reset_waiting_parameter(hint)
             _restore(previous)
             if job.metrics is not None:
                 job.metrics.close()

@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 _MAGIC = b"FSDP"
 _HEADER = struct.Struct("<4sI")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: at most this many bytes of UTF-8 in an upload name (SPEC §4.7)
+MAX_NAME_BYTES = 200
+
+
+def upload_name(image_name: str | None, datapoint_id: str) -> str:
+    """``<image_name>.jpg`` as Roboflow's dataset-upload block names an upload, else ``<id>.jpg``.
+
+    Only the last path component of ``image_name`` counts, without control characters,
+    cut (on a character boundary) so that the whole name is at most 200 bytes of UTF-8;
+    a name already ending in ``.jpg`` (any case) gets no second one. A name left empty,
+    ``.`` or ``..`` falls back to the id.
+    """
+    if image_name:
+        base = _CONTROL.sub("", re.split(r"[/\\]", image_name)[-1]).strip()
+        if base.lower().endswith(".jpg"):
+            base = base[:-4]
+        raw = base.encode()[: MAX_NAME_BYTES - 4]
+        base = raw.decode(errors="ignore")
+        if base not in ("", ".", ".."):
+            return f"{base}.jpg"
+    return f"{datapoint_id}.jpg"
 
 
 @dataclass(slots=True)
 class Datapoint:
     """What the outbox stores and a destination receives.
 
-    ``id`` is chosen once per datapoint; the upload name is ``<id>.jpg``, so a
-    re-upload after a crash is a duplicate on the destination, not a second
-    image. ``annotation`` is the text uploaded as pre-annotation (``None``: no
+    ``id`` is chosen once per datapoint; the upload name is ``<image_name>.jpg``
+    when an ``image_name`` was given, else ``<id>.jpg`` (:func:`upload_name`); it
+    is fixed per datapoint, so a re-upload after a crash is a duplicate on the
+    destination, not a second image. ``annotation`` is the text uploaded as pre-annotation (``None``: no
     annotation), ``annotation_ext`` its file extension (``json`` or ``txt``).
     """
 
@@ -40,11 +64,13 @@ class Datapoint:
 
     @property
     def upload_name(self) -> str:
-        return f"{self.id}.jpg"
+        return upload_name(self.image_name, self.id)
 
     @property
     def annotation_name(self) -> str:
-        return f"{self.id}.{self.annotation_ext}"
+        """The upload's name with the annotation's extension (``cam-000042.json``), as the
+        reference names an annotation after its image."""
+        return f"{self.upload_name[:-4]}.{self.annotation_ext}"
 
     def header(self) -> dict[str, Any]:
         out = asdict(self)

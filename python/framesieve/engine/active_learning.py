@@ -11,8 +11,10 @@ strategy keeps costs a sampler call.
 
 Overload: when the workers' backlog is full (see :mod:`~framesieve.engine.workers`),
 ``register()`` by default gives the credit back, counts ``dropped_overload`` and
-logs a warning (at most one every 10 s) — the frame is refused before anything
-was promised for it; with ``block=True`` it waits for room instead (the caller
+logs a warning (at most one every 10 s) naming the parameter that makes the
+caller wait (:mod:`~framesieve.engine.overload`) — the frame is refused before
+anything was promised for it; with ``block=True`` (the engine's, or
+``register(..., block=True)`` per call) it waits for room instead (the caller
 then slows down to the workers' pace and nothing is refused).
 
 The caller must not write into an array after passing it to ``register()``:
@@ -37,6 +39,7 @@ from framesieve.destinations.local import LocalDataset
 from framesieve.engine.admission import Admission
 from framesieve.engine.checks import ProjectTypeGate, check_extras, check_options
 from framesieve.engine.outbox import DEFAULT_QUOTA_BYTES
+from framesieve.engine.overload import parameter_hint
 from framesieve.engine.prepare import Job, prepare
 from framesieve.engine.stats import Counters
 from framesieve.engine.storage import Storage
@@ -143,6 +146,7 @@ class ActiveLearning:
         inference_id: str | None = None,
         timestamp: float | None = None,
         auto_orient: bool = True,
+        block: bool | None = None,
     ) -> None:
         """Offers one frame and its prediction; returns at once (see the module docstring).
 
@@ -151,7 +155,9 @@ class ActiveLearning:
         kept). ``prediction``: a Roboflow prediction dict, or array detections (a
         dict with ``xyxy``, ``confidence`` and ``class_id`` or ``class_name``, or a
         ``supervision.Detections``). ``timestamp`` (UNIX seconds, e.g. video time)
-        drives the limit windows and the batch name. Bad input raises here.
+        drives the limit windows and the batch name. ``block``: wait for room when the
+        workers' queue is full (``True``) or refuse the frame, counted (``False``);
+        ``None``: the engine's own ``block``. Bad input raises here.
         """
         plan = self._plan
         if not plan.enabled:
@@ -188,9 +194,9 @@ class ActiveLearning:
         ticket = self._admission.admit(plan, matched, image, self._channel_order, now)
         if ticket is None:
             return
-        if not self._pool.reserve(self._block):
+        if not self._pool.reserve(self._block if block is None else block):
             ticket.release()
-            self._overloaded()
+            self._overloaded(block)
             return
         self._counters.add("collected")
         job = Job(
@@ -207,16 +213,17 @@ class ActiveLearning:
         self._pool.submit(job)
         self._admission.remember(ticket)
 
-    def _overloaded(self) -> None:
+    def _overloaded(self, block: bool | None) -> None:
         self._counters.add("dropped_overload")
         now = time.monotonic()
         if now - self._last_overload_warning > 10.0:
             self._last_overload_warning = now
             log.warning(
                 "framesieve: the queue is full (%d frames, at most the workers' time within max_backlog): "
-                "kept frames are refused and counted in stats()['dropped_overload']; pass block=True "
-                "to ActiveLearning(...) to wait instead",
+                "kept frames are refused and counted in stats()['dropped_overload']; to wait instead, "
+                "pass %s",
                 self._pool.busy,
+                parameter_hint(block),
             )
 
     def _store(self, job: Job) -> None:

@@ -33,6 +33,7 @@ import numpy as np
 
 from framesieve._util.redact import redact_url as redact
 from framesieve.errors import SampleNotFoundError, SourceError
+from framesieve.sources.provenance import describe_source
 from framesieve.sources.samples import PREFIX, sample_path
 
 log = logging.getLogger("framesieve.sources")
@@ -43,11 +44,13 @@ _DONE = object()
 
 
 class Frame(NamedTuple):
-    """One decoded frame: BGR uint8 HxWx3, UNIX seconds, 0-based index in the source."""
+    """One decoded frame: BGR uint8 HxWx3, UNIX seconds, 0-based index in the source, and
+    for a folder or an image the file it was read from (its provenance)."""
 
     image: np.ndarray
     timestamp: float
     frame_index: int
+    path: str | None = None
 
 
 class FrameSource:
@@ -80,7 +83,11 @@ class FrameSource:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._reference: str | int = ""
         self._open(source)
+        #: provenance (see :mod:`framesieve.sources.provenance`): a short name of the source,
+        #: and what ``metadata["source"]`` says (no credentials)
+        self.source_id, self.description = describe_source(self._reference)
 
     # -- opening -----------------------------------------------------------------------------
     def _open(self, source: str | int | os.PathLike[str]) -> None:
@@ -89,6 +96,7 @@ class FrameSource:
         if isinstance(source, int) or (isinstance(source, str) and is_index):
             index = int(source)
             self.kind, self.name = "camera", f"camera {index}"
+            self._reference = index
             self._open_capture(index, f"no camera at index {index} (or it is in use)")
             return
         text = os.fspath(source)
@@ -97,6 +105,7 @@ class FrameSource:
                 text = str(sample_path(text))
             except SampleNotFoundError as exc:
                 raise SourceError(str(exc)) from None
+        self._reference = text
         if _URL.match(text) and not text.lower().startswith("file://"):
             self.kind, self.name = "stream", redact(text)
             self._open_capture(text, f"cannot open stream {self.name}")
@@ -150,7 +159,7 @@ class FrameSource:
                 # One corrupt file should not end a folder run; it is named in the log.
                 log.warning("skipping %s: not a decodable image", path)
                 continue
-            yield Frame(image, time.time(), index)
+            yield Frame(image, time.time(), index, str(path))
             index += 1
 
     def _capture_frames(self) -> Iterator[Frame]:

@@ -17,8 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from framesieve._util.calls import accepted_keywords
+from framesieve.engine.overload import (
+    current_waiting_parameter,
+    reset_waiting_parameter,
+    set_waiting_parameter,
+)
 from framesieve.models.base import Model
 from framesieve.sources.frames import Frame, FrameSource
+from framesieve.sources.provenance import describe_source, frame_provenance
+
+#: sources whose frames wait for the engine by default: nothing is gained by dropping a file's frames
+FILE_KINDS = frozenset({"video", "folder", "image"})
 
 log = logging.getLogger("framesieve.stream")
 
@@ -45,12 +55,21 @@ def run_stream(
     batch_size: int = 1,
     on_frame: Callable[[Frame, dict[str, Any]], None] | None = None,
     stop: threading.Event | None = None,
+    block: bool | None = None,
+    image_name: Callable[[Frame], str] | None = None,
+    metadata: Callable[[Frame], dict[str, Any]] | None = None,
 ) -> StreamStats:
     """Run `model` on every frame of `source` and pass each to `sink`.
 
-    `sink(image, prediction, prediction_type, timestamp=...)` — the signature of
-    `ActiveLearning.register` — gets the frame, the model's Roboflow JSON, the
-    model's task type and the frame's timestamp (video time for files).
+    `sink(image, prediction, prediction_type, timestamp=..., image_name=..., metadata=...,
+    block=...)` — the signature of `ActiveLearning.register`; keywords the sink does not
+    take are left out — gets the frame, the model's Roboflow JSON, the model's task type,
+    the frame's timestamp (video time for files) and its provenance
+    (:mod:`framesieve.sources.provenance`; `image_name` / `metadata`, callables of the
+    frame, replace it). `block`: `None` waits for the engine with files, folders and
+    images (a kept frame is never dropped) and drops-and-counts with cameras and streams
+    (a live source must not stall); `True` / `False` force it.
+
     `batch_size` > 1 groups frames into one model run. `on_frame` (optional) sees
     each frame and prediction, e.g. for progress output. KeyboardInterrupt ends the
     run cleanly (`interrupted=True`); so does `stop` (optional) once set — the CLI
@@ -62,15 +81,41 @@ def run_stream(
     stats = StreamStats()
     start = time.perf_counter()
     pending: list[Frame] = []
+    takes = accepted_keywords(sink, ("timestamp", "image_name", "metadata", "block"))
+    kind = getattr(source, "kind", None)
+    wait = block if block is not None else (None if kind is None else kind in FILE_KINDS)
+    if hasattr(source, "source_id"):
+        source_id, shown = source.source_id, source.description
+    else:
+        source_id, shown = describe_source(str(getattr(source, "name", "source")))
+    epoch = getattr(source, "epoch", None)
+
+    def options(frame: Frame) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if "timestamp" in takes:
+            out["timestamp"] = frame.timestamp
+        if "image_name" in takes or "metadata" in takes:
+            video_time = frame.timestamp - epoch if kind == "video" and epoch is not None else None
+            index = frame.frame_index
+            origin = frame_provenance(source_id, shown, index, video_time=video_time, file=frame.path)
+            if "image_name" in takes:
+                out["image_name"] = origin.image_name if image_name is None else image_name(frame)
+            if "metadata" in takes:
+                out["metadata"] = origin.metadata if metadata is None else metadata(frame)
+        if "block" in takes:
+            out["block"] = wait
+        return out
 
     def deliver(frames: list[Frame]) -> None:
         predictions = model.predict_batch([f.image for f in frames])
         for frame, prediction in zip(frames, predictions, strict=True):
-            sink(frame.image, prediction, model.task_type, timestamp=frame.timestamp)
+            sink(frame.image, prediction, model.task_type, **options(frame))
             if on_frame is not None:
                 on_frame(frame, prediction)
             stats.frames += 1
 
+    # the overload warning names the parameter of whoever drives this loop (the CLI names its own)
+    token = set_waiting_parameter(current_waiting_parameter() or "run_stream(..., block=True)")
     try:
         for frame in source:
             if stop is not None and stop.is_set():
@@ -86,6 +131,7 @@ def run_stream(
         stats.interrupted = True
         log.warning("interrupted after %d frames", stats.frames)
     finally:
+        reset_waiting_parameter(token)
         source.close()
         stats.seconds = time.perf_counter() - start
     return stats
