@@ -113,6 +113,7 @@ class ActiveLearning:
         self._closed = False
         self._attached: list[Any] = []  # closed by close(): see attach()
         self._counters = Counters()
+        self._see = self._counters.see
         self._admission = Admission(limiter or MemoryLimiter(), destination.key, self._counters, destination)
         self._project: ProjectTypeGate | None = None
         self._plan: Plan
@@ -164,7 +165,7 @@ class ActiveLearning:
             return
         if self._closed:
             raise FramesieveError("ActiveLearning.register: the engine is closed")
-        self._counters.see()
+        self._see()
         if type(image) is _NDARRAY:
             check_array(image)
         else:
@@ -180,12 +181,26 @@ class ActiveLearning:
             check_extras(image_name, metadata, inference_id, timestamp)
         if self._project is not None and not self._project.accepts(prediction_type):
             return
-        arrays = type(prediction) is not dict or "xyxy" in prediction
-        matched = (
-            plan.evaluate_arrays(prediction, prediction_type)
-            if arrays
-            else plan.sampler.evaluate(prediction, prediction_type)
-        )
+        if type(prediction) is not dict:
+            arrays = True
+            matched = plan.evaluate_arrays(prediction, prediction_type)
+        elif "xyxy" in prediction:  # the common array form, evaluated without a detour
+            arrays = True
+            get = prediction.get
+            class_name = get("class_name")
+            if class_name is not None:
+                matched = plan.sampler.evaluate_detections(
+                    get("confidence"), class_name=class_name, prediction_type=prediction_type
+                )
+            elif (confidence := get("confidence")) is not None:
+                matched = plan.sampler.evaluate_detections(
+                    confidence, class_id=get("class_id"), prediction_type=prediction_type
+                )
+            else:
+                matched = plan.evaluate_arrays(prediction, prediction_type)  # raises, naming the key
+        else:
+            arrays = False
+            matched = plan.sampler.evaluate(prediction, prediction_type)
         if not matched:
             return
         if arrays:
