@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from framesieve import LocalDataset
+from framesieve import InvalidInputError, LocalDataset, PermanentDeliveryError
 from support.engine_helpers import datapoint
 
 
@@ -96,3 +96,28 @@ def test_hostile_names_never_escape_the_root(tmp_path, batch, image_name, ident)
     assert entry["image_name"] is None or (
         "/" not in entry["image_name"] and "\x00" not in entry["image_name"]
     )
+
+
+def test_a_manifest_symlink_is_never_followed(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n")
+    root = tmp_path / "ds"
+    root.mkdir()
+    (root / "manifest.jsonl").symlink_to(outside)
+    with pytest.raises(InvalidInputError, match="symlink"):
+        LocalDataset(root)
+    (root / "manifest.jsonl").unlink()
+    dataset = LocalDataset(root)
+    (root / "manifest.jsonl").symlink_to(outside)  # swapped in after the start
+    with pytest.raises(PermanentDeliveryError):
+        dataset.deliver(datapoint(1), {}, lambda state: None)
+    assert outside.read_text() == "keep\n"
+
+
+def test_a_batch_named_like_the_manifest_does_not_break_delivery(tmp_path):
+    dataset = LocalDataset(tmp_path / "ds")
+    dataset.deliver(datapoint(1, batch="manifest.jsonl"), {}, lambda state: None)
+    dataset.deliver(datapoint(2), {}, lambda state: None)
+    assert [e["id"] for e in dataset.manifest()] == ["dp0001", "dp0002"]
+    assert (tmp_path / "ds" / "_manifest.jsonl" / "images" / "dp0001.jpg").is_file()
+    assert dataset.batch_image_count("manifest.jsonl") == 1

@@ -8,7 +8,14 @@ dispatches. Adding a command = one module plus one line in :data:`COMMAND_GROUPS
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
+
+# OpenCV and its FFmpeg backend print "[ WARN ..." lines on stderr before our own clear
+# messages; the CLI reports problems itself. Set before cv2 is imported (a user's own
+# setting wins).
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 from framesieve import __version__
 from framesieve.cli import config, export, review, run

@@ -27,7 +27,7 @@ from framesieve.cli.common import EXIT_OK, EXIT_USAGE, read_config
 from framesieve.cli.progress import Progress
 from framesieve.config import Config, default_config, load_config
 from framesieve.engine import ActiveLearning
-from framesieve.errors import ConfigError, FramesieveError
+from framesieve.errors import ConfigError, FramesieveError, SourceError
 
 EXIT_ERROR = 1  # the run failed part way, or datapoints were rejected for good
 EXIT_PENDING = 3  # finished, but datapoints still wait in the outbox (destination unreachable)
@@ -100,7 +100,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     roboflow.add_argument("--api-url", metavar="URL", help="default: $ROBOFLOW_API_URL or the Roboflow API")
     run.add_argument("--redis", metavar="URL", help="share limits through Redis (redis://host:port/db)")
     run.add_argument("--max-frames", type=_non_negative_int, metavar="N", help="stop after N frames")
-    run.add_argument("--batch-size", type=_positive_int, default=1, metavar="N", help="frames per model run")
+    run.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        default=1,
+        metavar="N",
+        help=f"frames per model run (1 to {MAX_BATCH})",
+    )
     run.add_argument("--outbox", metavar="DIR", help="durable outbox folder (default: under ~/.cache)")
     run.add_argument("--seed", type=int, help="seed of the sampling draws (repeatable runs)")
     run.add_argument(
@@ -131,6 +137,17 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+#: frames per model run at most (a batch is held in memory before the model sees it)
+MAX_BATCH = 1024
+
+
+def _batch_size(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_BATCH:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_BATCH}, got {value}")
     return value
 
 
@@ -168,7 +185,11 @@ def run_command(args: argparse.Namespace) -> int:
     )
     try:
         job = prepare(args)
-    except (UsageError, ConfigError, FramesieveError, OSError, ValueError, TypeError) as err:
+    except OSError as err:  # a path that cannot be used: say which and why, not an errno
+        where = f"{err.filename}: " if err.filename else ""
+        print(redact(f"framesieve run: {where}{err.strerror or err}"), file=sys.stderr)
+        return EXIT_USAGE
+    except (UsageError, ConfigError, FramesieveError, ValueError, TypeError) as err:
         print(redact(f"framesieve run: {err}"), file=sys.stderr)
         return EXIT_USAGE
     return execute(job, args)
@@ -176,8 +197,10 @@ def run_command(args: argparse.Namespace) -> int:
 
 def prepare(args: argparse.Namespace) -> Job:
     """Configuration, model, source and engine from the arguments, or a UsageError & co."""
-    if args.flush_timeout < 0:
-        raise UsageError(f"--flush-timeout: must be >= 0, got {args.flush_timeout}")
+    if not args.flush_timeout >= 0:  # NaN too
+        raise UsageError(f"--flush-timeout: must be seconds >= 0, got {args.flush_timeout}")
+    if not args.source.strip():
+        raise UsageError("--source: empty (a video, a folder, a camera index, a URL or sample:NAME)")
     config = _config(args)
     model = _model(args)
     from framesieve.sources import open_source
@@ -271,6 +294,7 @@ def execute(job: Job, args: argparse.Namespace) -> int:
 
     stop = threading.Event()  # first signal: no more frames, then flush
     abort = threading.Event()  # second signal: stop waiting for deliveries too
+    closing = threading.Event()  # the engine is being closed: signals only set the flags
     received: list[int] = []
     progress = Progress(sys.stderr, total=_total(job.source, args.max_frames), enabled=not args.no_progress)
     frames = 0
@@ -281,9 +305,13 @@ def execute(job: Job, args: argparse.Namespace) -> int:
         progress.update(frames, job.engine.stats())
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if abort.is_set():  # a third: already stopping as fast as it can
+            return
         if stop.is_set():  # a second signal: stop waiting now
             abort.set()
-            raise KeyboardInterrupt
+            if not closing.is_set():  # interrupting close() would lose its summary
+                raise KeyboardInterrupt
+            return
         received.append(signum)
         stop.set()
 
@@ -306,6 +334,9 @@ def execute(job: Job, args: argparse.Namespace) -> int:
             frames = result.frames
         except KeyboardInterrupt:
             pass
+        except SourceError as err:  # e.g. a folder of which no file decodes
+            error = str(err)
+            status = EXIT_USAGE if frames == 0 else EXIT_ERROR
         except Exception as err:  # a decoding or model failure part way: report, keep what was taken
             error = f"{type(err).__name__}: {err}"
             status = EXIT_ERROR
@@ -315,6 +346,7 @@ def execute(job: Job, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         seconds = time.perf_counter() - start
     finally:
+        closing.set()
         progress.update(frames, job.engine.stats(), force=True)
         progress.finish()
         try:
@@ -325,12 +357,17 @@ def execute(job: Job, args: argparse.Namespace) -> int:
             if job.metrics is not None:
                 job.metrics.close()
     stats = job.engine.stats()
-    print(_summary(job, frames, seconds, stats))
+    try:
+        print(_summary(job, frames, seconds, stats), flush=True)
+    except BrokenPipeError:  # `| head`: the reader left; the run itself went well
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if error is not None:
-        print(redact(f"framesieve run: stopped after {frames} frames: {error}"), file=sys.stderr)
+        print(redact(f"framesieve run: stopped after {plural(frames, 'frame')}: {error}"), file=sys.stderr)
     if received:
         return EXIT_SIGNAL_BASE + received[0]
-    if status != EXIT_OK or stats.get("failed", 0):
+    if status != EXIT_OK:
+        return status
+    if stats.get("failed", 0):
         return EXIT_ERROR
     if stats.get("pending", 0):
         return EXIT_PENDING
@@ -358,10 +395,15 @@ def _total(source: Any, max_frames: int | None) -> int | None:
     return total
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 frame``, ``2 frames``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _summary(job: Job, frames: int, seconds: float, stats: dict[str, int]) -> str:
     fps = frames / seconds if seconds > 0 else 0.0
     lines = [
-        f"{frames} frames from {job.source.name} in {seconds:.1f} s ({fps:.1f} frames/s); "
+        f"{plural(frames, 'frame')} from {job.source.name} in {seconds:.1f} s ({fps:.1f} frames/s); "
         f"model {job.model.model_id} ({job.model.task_type}, {job.model.provider})",
         "matched {matched}, collected {collected}, delivered {delivered}, pending {pending}, "
         "failed {failed}".format(

@@ -94,13 +94,19 @@ class Datapoint:
         magic, length = _HEADER.unpack_from(data)
         if magic != _MAGIC or _HEADER.size + length > len(data):
             raise ValueError("outbox record: not a framesieve datapoint")
-        header = json.loads(data[_HEADER.size : _HEADER.size + length])
+        try:
+            header = json.loads(data[_HEADER.size : _HEADER.size + length])
+        except (ValueError, RecursionError) as e:
+            raise ValueError(f"outbox record: the header is not JSON ({e})") from None
         if not isinstance(header, dict):
             raise ValueError("outbox record: the header is not a JSON object")
         known = {k: v for k, v in header.items() if k in _FIELDS}
         missing = sorted(_REQUIRED - known.keys())
         if missing:
             raise ValueError(f"outbox record: the header lacks {', '.join(missing)}")
+        for name, value in known.items():
+            if not _TYPES[name](value):
+                raise ValueError(f"outbox record: header field {name!r} has an unusable value {value!r:.80}")
         known["jpeg"] = data[_HEADER.size + length :]
         known["tags"] = list(known["tags"])
         known["original_size"] = tuple(known["original_size"])
@@ -112,3 +118,32 @@ _FIELDS = frozenset(f.name for f in fields(Datapoint)) - {"jpeg"}
 _REQUIRED = frozenset(
     f.name for f in fields(Datapoint) if f.default is MISSING and f.default_factory is MISSING
 ) - {"jpeg"}
+
+
+def _optional(kind: type | tuple[type, ...]) -> Any:
+    return lambda v: v is None or (isinstance(v, kind) and not isinstance(v, bool))
+
+
+def _pair(v: Any) -> bool:
+    return isinstance(v, list | tuple) and len(v) == 2 and all(type(x) is int and x >= 0 for x in v)
+
+
+# What a usable header value looks like, per field (a record of another version, or
+# edited by hand, must fail here with a reason rather than later in a sender).
+_TYPES: dict[str, Any] = {
+    "seq": lambda v: type(v) is int and v >= 0,
+    "id": lambda v: type(v) is str and v != "",
+    "batch": lambda v: type(v) is str,
+    "strategy": lambda v: type(v) is str,
+    "tags": lambda v: isinstance(v, list) and all(type(t) is str for t in v),
+    "prediction_type": lambda v: type(v) is str,
+    "timestamp": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "original_size": _pair,
+    "size": _pair,
+    "annotation": _optional(str),
+    "annotation_ext": _optional(str),
+    "image_name": _optional(str),
+    "metadata": _optional(dict),
+    "inference_id": _optional(str),
+    "model_id": _optional(str),
+}

@@ -8,7 +8,8 @@ Layout::
 
 Every file is written atomically. Batch names and datapoint ids become single
 path components made of ``A-Z a-z 0-9 . _ -`` (anything else becomes ``_``, a
-leading dot too), and every path is checked to lie inside ``<root>``;
+leading dot too; a batch named like the manifest gets a leading ``_``), every
+path is checked to lie inside ``<root>``, and the manifest is never a symlink;
 ``image_name`` is recorded in the manifest only (its last path component,
 without control characters), never used as a path.
 """
@@ -26,7 +27,7 @@ from typing import Any
 from framesieve._util.atomic import write_atomic
 from framesieve.destinations.base import Delivery
 from framesieve.destinations.datapoint import Datapoint
-from framesieve.errors import PermanentDeliveryError
+from framesieve.errors import InvalidInputError, PermanentDeliveryError
 
 MANIFEST = "manifest.jsonl"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -50,13 +51,24 @@ def safe_image_name(name: str | None) -> str | None:
     return base if base not in ("", ".", "..") else None
 
 
+def _batch_component(batch: str) -> str:
+    component = safe_component(batch)
+    return "_" + component if component == MANIFEST else component
+
+
 class LocalDataset:
     """Writes datapoints under ``path`` and nowhere else (see the module docstring)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.root = Path(path).resolve()
+        if self.root.exists() and not self.root.is_dir():
+            raise InvalidInputError(f"local dataset: {str(self.root)!r} exists and is not a folder")
         self.root.mkdir(parents=True, exist_ok=True)
         self._manifest = self.root / MANIFEST
+        if self._manifest.is_symlink():
+            raise InvalidInputError(
+                f"local dataset: {str(self._manifest)!r} is a symlink; refusing to write through it"
+            )
         self._lock = threading.Lock()
 
     @property
@@ -73,7 +85,7 @@ class LocalDataset:
         return path
 
     def batch_dir(self, batch: str) -> Path:
-        return self._inside(self.root / safe_component(batch))
+        return self._inside(self.root / _batch_component(batch))
 
     def deliver(self, datapoint: Datapoint, progress: dict[str, Any], save_progress: Any) -> Delivery:
         """Writes image, annotation, then the manifest line (once, also when re-delivered)."""
@@ -117,7 +129,9 @@ class LocalDataset:
         return Delivery(duplicate=False, image_id=datapoint.id)
 
     def _append(self, data: bytes) -> None:
-        with open(self._manifest, "a+b") as f:
+        # O_NOFOLLOW: a symlink put there meanwhile is refused (ELOOP), never written through
+        fd = os.open(self._manifest, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        with open(fd, "a+b") as f:
             end = f.seek(0, os.SEEK_END)
             if end:
                 f.seek(end - 1)
@@ -145,7 +159,7 @@ class LocalDataset:
         return out
 
     def batch_image_count(self, batch: str) -> int | None:
-        folder = self.root / safe_component(batch) / "images"
+        folder = self.root / _batch_component(batch) / "images"
         return sum(1 for _ in folder.glob("*.jpg")) if folder.is_dir() else 0
 
     def close(self) -> None:

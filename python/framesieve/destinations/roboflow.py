@@ -8,6 +8,11 @@ its chained cause, whose request URL holds the key) and reprs.
 Errors: HTTP 429, 5xx, timeouts and connection errors raise
 :class:`TransientDeliveryError` (the engine retries them with backoff);
 400/401/403/404 and rejected uploads raise :class:`PermanentDeliveryError`.
+
+Answers are bounded (SPEC §6): at most ``MAX_ANSWER_BYTES`` of body are read, and
+the body must arrive within ``timeout`` of the request's start in total (httpx's
+timeouts are per read, so a server trickling a byte at a time would otherwise
+hold a sender for ever); either is a transient failure.
 """
 
 from __future__ import annotations
@@ -16,16 +21,41 @@ import hashlib
 import json
 import os
 import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from framesieve._util.redact import redact, register_secret
+from framesieve._util.redact import redact, redact_url, register_secret
 from framesieve.destinations.base import Delivery
 from framesieve.destinations.datapoint import Datapoint
 from framesieve.errors import PermanentDeliveryError, TransientDeliveryError
 
 DEFAULT_API_URL = "https://api.roboflow.com"
+#: the most of an answer's body that is read (an answer of the API is a few KiB)
+MAX_ANSWER_BYTES = 1 << 20
+#: how much of an error body goes into an exception message (after redaction)
+EXCERPT_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer whose body was read within the bounds of the module docstring."""
+
+    status_code: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+    def excerpt(self) -> str:
+        """The start of the body for a message: redacted first, then cut."""
+        return redact(self.text)[:EXCERPT_CHARS]
 
 
 class RoboflowDestination:
@@ -64,6 +94,7 @@ class RoboflowDestination:
         self._api_key = api_key
         self.project = project
         self._workspace = workspace
+        self._timeout = float(timeout)
         self.api_url = (api_url or os.environ.get("ROBOFLOW_API_URL") or DEFAULT_API_URL).rstrip("/")
         self._client = httpx.Client(
             base_url=self.api_url,
@@ -83,17 +114,33 @@ class RoboflowDestination:
 
     def __repr__(self) -> str:
         ws = f", workspace={self._workspace!r}" if self._workspace else ""
-        return f"RoboflowDestination(project={self.project!r}{ws}, api_url={self.api_url!r})"
+        return (
+            f"RoboflowDestination(project={self.project!r}{ws}, api_url={redact(redact_url(self.api_url))!r})"
+        )
 
     # -- transport -----------------------------------------------------------------------
 
     def _request(
         self, method: str, path: str, *, params: list[tuple[str, str]] | None = None, **kw: Any
-    ) -> Any:
+    ) -> Answer:
         query: list[tuple[str, Any]] = [("api_key", self._api_key), *(params or [])]
         what = f"{method} {path}"
+        deadline = time.monotonic() + self._timeout
         try:
-            response = self._client.request(method, path, params=query, **kw)
+            with self._client.stream(method, path, params=query, **kw) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise TransientDeliveryError(
+                            f"Roboflow API {what}: HTTP {response.status_code}: "
+                            f"answer over {MAX_ANSWER_BYTES} bytes, not read further"
+                        )
+                    if time.monotonic() > deadline:
+                        raise TransientDeliveryError(
+                            f"Roboflow API {what}: timed out (the answer took over {self._timeout:g} s)"
+                        )
+                return Answer(response.status_code, bytes(body))
         except httpx.TimeoutException as e:
             raise TransientDeliveryError(
                 redact(f"Roboflow API {what}: timed out ({type(e).__name__})")
@@ -102,7 +149,6 @@ class RoboflowDestination:
             raise TransientDeliveryError(redact(f"Roboflow API {what}: {type(e).__name__}: {e}")) from None
         except httpx.HTTPError as e:
             raise PermanentDeliveryError(redact(f"Roboflow API {what}: {type(e).__name__}: {e}")) from None
-        return response
 
     def _json(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201), **kw: Any) -> Any:
         response = self._request(method, path, **kw)
@@ -113,12 +159,11 @@ class RoboflowDestination:
             raise PermanentDeliveryError(f"Roboflow API {method} {path}: answer is not JSON") from None
 
     @staticmethod
-    def _check(response: httpx.Response, what: str, ok: tuple[int, ...]) -> None:
+    def _check(response: Answer, what: str, ok: tuple[int, ...]) -> None:
         status = response.status_code
         if status in ok:
             return
-        body = redact(response.text[:300])
-        message = f"Roboflow API {what}: HTTP {status}: {body}"
+        message = f"Roboflow API {what}: HTTP {status}: {response.excerpt()}"
         if status == 429 or status >= 500 or status == 408:
             raise TransientDeliveryError(message)
         if status == 401:
@@ -221,7 +266,9 @@ class RoboflowDestination:
             return Delivery(duplicate=True, image_id=image_id)
         if answer.get("success") and image_id:
             return Delivery(duplicate=False, image_id=image_id)
-        raise PermanentDeliveryError(f"Roboflow API upload: rejected: {redact(json.dumps(answer)[:300])}")
+        raise PermanentDeliveryError(
+            f"Roboflow API upload: rejected: {redact(json.dumps(answer))[:EXCERPT_CHARS]}"
+        )
 
     def annotate(self, image_id: str, annotation: str, name: str) -> bool:
         """``POST /dataset/{project}/annotate/{image_id}``; ``False`` when already annotated (409)."""
@@ -240,7 +287,7 @@ class RoboflowDestination:
         except ValueError:
             answer = None
         if isinstance(answer, dict) and answer.get("success") is False:
-            raise PermanentDeliveryError(f"Roboflow API annotate: rejected: {redact(response.text[:300])}")
+            raise PermanentDeliveryError(f"Roboflow API annotate: rejected: {response.excerpt()}")
         return True
 
     # -- the engine's entry point -----------------------------------------------------

@@ -34,19 +34,26 @@ from typing import Any
 import numpy as np
 
 from framesieve._core import MemoryLimiter
+from framesieve._util.redact import redact
 from framesieve.config import Config, load_config
 from framesieve.destinations.local import LocalDataset
 from framesieve.engine.admission import Admission
-from framesieve.engine.checks import ProjectTypeGate, check_extras, check_options
+from framesieve.engine.checks import (
+    ProjectTypeGate,
+    check_extras,
+    check_image_size,
+    check_options,
+    check_prediction,
+    check_text,
+)
 from framesieve.engine.outbox import DEFAULT_QUOTA_BYTES
 from framesieve.engine.overload import parameter_hint
 from framesieve.engine.prepare import Job, prepare
 from framesieve.engine.stats import Counters
 from framesieve.engine.storage import Storage
-from framesieve.engine.workers import WorkerPool, default_workers
+from framesieve.engine.workers import PoolClosed, WorkerPool, default_workers
 from framesieve.errors import FramesieveError, InvalidTypeError
 from framesieve.image import check_array, check_image
-from framesieve.predictions import check_array_prediction
 from framesieve.sampling import Plan, build_plan
 
 log = logging.getLogger("framesieve")
@@ -102,7 +109,21 @@ class ActiveLearning:
     ) -> None:
         if isinstance(destination, str | os.PathLike):
             destination = LocalDataset(destination)
-        check_options(destination, channel_order, queue_size, max_backlog)
+        check_options(
+            destination,
+            channel_order,
+            queue_size=queue_size,
+            max_backlog=max_backlog,
+            workers=workers,
+            senders=senders,
+            retry_base=retry_base,
+            retry_max=retry_max,
+            close_timeout=close_timeout,
+            model_id=model_id,
+        )
+        if class_names is not None:
+            for name in class_names:
+                check_text(str(name), "class_names")
         self.destination = destination
         self.model_id = model_id
         self.close_timeout = close_timeout
@@ -182,10 +203,8 @@ class ActiveLearning:
         if self._project is not None and not self._project.accepts(prediction_type):
             return
         if type(prediction) is not dict:
-            arrays = True
             matched = plan.evaluate_arrays(prediction, prediction_type)
         elif "xyxy" in prediction:  # the common array form, evaluated without a detour
-            arrays = True
             get = prediction.get
             class_name = get("class_name")
             if class_name is not None:
@@ -199,17 +218,24 @@ class ActiveLearning:
             else:
                 matched = plan.evaluate_arrays(prediction, prediction_type)  # raises, naming the key
         else:
-            arrays = False
             matched = plan.sampler.evaluate(prediction, prediction_type)
         if not matched:
             return
-        if arrays:
-            check_array_prediction(prediction)
+        # What the worker needs, checked here: a problem is this call's exception (SPEC §6).
+        check_prediction(prediction, prediction_type)
+        if type(image) is _NDARRAY:
+            check_image_size(image.shape, plan.max_size)
         now = time.time() if timestamp is None else float(timestamp)
         ticket = self._admission.admit(plan, matched, image, self._channel_order, now)
         if ticket is None:
             return
-        if not self._pool.reserve(self._block if block is None else block):
+        try:
+            room = self._pool.reserve(self._block if block is None else block)
+        except PoolClosed:  # close() began meanwhile: refused with the exception, not counted
+            ticket.release()
+            self._counters.add("matched", n=-1)
+            raise
+        if not room:
             ticket.release()
             self._overloaded(block)
             return
@@ -242,17 +268,16 @@ class ActiveLearning:
             )
 
     def _store(self, job: Job) -> None:
-        """On a worker: the datapoint, into the outbox (a frame that cannot be prepared,
-        such as undecodable bytes, is counted ``failed`` and its ticket released)."""
+        """On a worker: the datapoint, into the outbox. A frame that cannot be prepared or
+        stored (undecodable bytes, an I/O error) goes to ``failed/`` with the reason."""
         seq, datapoint_id = self._storage.next_ids()
         try:
             datapoint = prepare(job, seq, datapoint_id, self.model_id, self._channel_order, self._class_names)
+            self._storage.put(datapoint, job.ticket)
         except Exception as e:
-            log.error("framesieve: dropping a kept frame that cannot be prepared: %s", e)
-            job.ticket.release()
-            self._counters.add("failed")
-            return
-        self._storage.put(datapoint, job.ticket)
+            reason = redact(f"{type(e).__name__}: {e}")
+            log.error("framesieve: a kept frame could not be prepared or stored, kept in failed/: %s", reason)
+            self._storage.fail_unprepared(seq, job.ticket, reason, job.known(datapoint_id))
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -318,7 +343,13 @@ class ActiveLearning:
         ``delivered``, ``duplicates``, ``failed`` (permanently, see ``failed/``), ``pending``
         (accepted or recovered, not yet confirmed), ``dropped_overload``,
         ``dropped_outbox_full``, ``recovered`` (found in the outbox at start),
-        ``near_duplicates`` (matched, but skipped by ``deduplication``)."""
+        ``near_duplicates`` (matched, but skipped by ``deduplication``).
+
+        Nothing vanishes (SPEC §6): once ``close()`` returned (or ``flush()`` returned
+        ``True``), ``matched == near_duplicates + limited + dropped_overload +
+        dropped_outbox_full + collected`` (``limited`` includes ``batch_full``) and
+        ``collected + recovered == delivered + duplicates + failed + pending``, with a
+        ``failed/`` reason file for every ``failed`` and an outbox record per ``pending``."""
         out = self._counters.snapshot()
         out["pending"] = self._pool.busy + self._storage.pending()
         return out

@@ -6,8 +6,9 @@ timeout, 429, 5xx) puts it back in its place and pauses every sender with
 exponential backoff and full jitter (``retry_base`` doubling up to
 ``retry_max`` seconds), forever while the process lives: the outbox keeps the
 datapoints, so waiting costs nothing but disk. A permanent failure moves the
-datapoint to ``failed/`` with the reason. A confirmed delivery (a duplicate
-answer included) removes it from the outbox.
+datapoint to ``failed/`` with the reason, and so does a record that cannot be
+read or used (torn, foreign, another version's): it never holds up the others.
+A confirmed delivery (a duplicate answer included) removes it from the outbox.
 
 A datapoint the workers just stored is handed over in memory as well (up to
 ``LIVE_BYTES`` of them), so it is never read back from disk; only those
@@ -123,9 +124,21 @@ class Deliverer:
         while (seq := self._next()) is not None:
             try:
                 self._deliver(seq)
-            except Exception:  # a bug must not kill a sender; the datapoint stays in the outbox
-                log.exception("framesieve: unexpected error delivering datapoint %d", seq)
-                self._retry(seq, "unexpected error")
+            except Exception as e:
+                # Not the destination's answer (handled in _deliver): a record or a state this
+                # code cannot use. Retrying would fail the same way and hold up every sender,
+                # so the record goes to failed/ with the reason; if even that fails (the disk),
+                # it stays in the outbox and is retried later.
+                reason = redact(f"unexpected error: {type(e).__name__}: {e}")
+                try:
+                    self.outbox.fail(seq, reason)
+                except Exception:
+                    log.exception("framesieve: cannot move datapoint %d to failed/", seq)
+                    self._retry(seq, reason)
+                    continue
+                log.error("framesieve: datapoint %d kept in failed/: %s", seq, reason)
+                self._on_failed(seq, self._live.get(seq), reason)
+                self._finish(seq)
 
     def _retry(self, seq: int, reason: str) -> None:
         with self.cv:

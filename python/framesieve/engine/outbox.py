@@ -6,8 +6,9 @@ Layout of an outbox folder::
     <seq>.dp                    one pending datapoint (see Datapoint.to_bytes), seq zero-padded
     <seq>.state                 delivery progress (the destination's image id once uploaded)
     tmp/                        files being written; left-overs of a crash are deleted on open
-    failed/<seq>.dp             datapoints a destination rejected for good ...
-    failed/<seq>.reason.json    ... and why
+    failed/<seq>.dp             datapoints a destination rejected for good (or unreadable records) ...
+    failed/<seq>.reason.json    ... and why; a frame the workers could not prepare has only this
+                                file, with what is known of it (``"datapoint"``: name, ids, batch)
 
 Every file appears atomically (written under ``tmp/``, fsynced, renamed, the
 folder fsynced), so a record is either complete or absent after a crash.
@@ -20,8 +21,10 @@ nothing already stored is discarded.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
+import logging
 import os
 import threading
 from pathlib import Path
@@ -31,8 +34,16 @@ from framesieve._util.atomic import fsync_dir, write_atomic
 from framesieve.destinations.datapoint import Datapoint
 from framesieve.errors import OutboxLockedError
 
+log = logging.getLogger("framesieve")
+
 DEFAULT_QUOTA_BYTES = 1 << 30
 _WIDTH = 20
+#: write errors that mean "no room": the disk (or a file size limit) is full
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class NoRoom(OSError):
+    """The disk is full: nothing was written."""
 
 
 class Outbox:
@@ -45,14 +56,8 @@ class Outbox:
         self.quota_bytes = quota_bytes
         self._tmp = self.path / "tmp"
         self.failed_path = self.path / "failed"
-        for folder in (self.path, self._tmp, self.failed_path):
-            folder.mkdir(parents=True, exist_ok=True)
-        self._lock_file = open(self.path / "outbox.lock", "a+b")  # noqa: SIM115 (held for life)
-        try:
-            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self._lock_file.close()
-            raise OutboxLockedError(f"outbox {str(self.path)!r} is in use by another process") from None
+        self._make_folders()
+        self._lock_file = self._lock()
         for leftover in self._tmp.iterdir():
             with contextlib.suppress(OSError):
                 leftover.unlink()
@@ -65,6 +70,46 @@ class Outbox:
         self._next_seq = max([*self._sizes, *failed, 0]) + 1
         self._bytes = sum(self._sizes.values())
         self._closed = False
+
+    def _make_folders(self) -> None:
+        for folder in (self.path, self._tmp, self.failed_path):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def _lock(self) -> Any:
+        lock_file = open(self.path / "outbox.lock", "a+b")  # noqa: SIM115 (held for life)
+        try:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock_file.close()
+            raise OutboxLockedError(f"outbox {str(self.path)!r} is in use by another process") from None
+        return lock_file
+
+    def ensure(self) -> None:
+        """Recreates the folders and retakes the lock if the outbox was deleted meanwhile
+        (what it held is gone; what comes next is kept)."""
+        with self._mutex:
+            if self._closed or (self._tmp.is_dir() and self.failed_path.is_dir()):
+                return
+            lost = bool(self._sizes)
+            self._make_folders()
+            old, self._lock_file = self._lock_file, self._lock()
+            old.close()
+            if lost:
+                log.error("framesieve: the outbox %s was deleted while in use; recreated it", self.path)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """:func:`write_atomic` into ``tmp/``; a deleted outbox is recreated once, a full disk
+        raises :class:`NoRoom`."""
+        try:
+            try:
+                write_atomic(path, data, tmp_dir=self._tmp)
+            except FileNotFoundError:
+                self.ensure()
+                write_atomic(path, data, tmp_dir=self._tmp)
+        except OSError as e:
+            if e.errno in _NO_ROOM:
+                raise NoRoom(e.errno, f"outbox {self.path}: {e.strerror}") from None
+            raise
 
     # -- sequence and accounting -------------------------------------------------------
 
@@ -101,7 +146,7 @@ class Outbox:
             self._bytes += len(data)
             self._sizes[datapoint.seq] = len(data)
         try:
-            write_atomic(self._file(datapoint.seq), data, tmp_dir=self._tmp)
+            self._write(self._file(datapoint.seq), data)
         except BaseException:
             with self._mutex:
                 self._bytes -= self._sizes.pop(datapoint.seq, 0)
@@ -119,7 +164,7 @@ class Outbox:
             return {}
 
     def set_state(self, seq: int, state: dict[str, Any]) -> None:
-        write_atomic(self._file(seq, ".state"), json.dumps(state).encode(), tmp_dir=self._tmp)
+        self._write(self._file(seq, ".state"), json.dumps(state).encode())
 
     def remove(self, seq: int) -> None:
         """Forgets a datapoint the destination confirmed."""
@@ -130,13 +175,16 @@ class Outbox:
         with self._mutex:
             self._bytes -= self._sizes.pop(seq, 0)
 
-    def fail(self, seq: int, reason: str) -> None:
-        """Moves a datapoint to ``failed/`` with the reason of the permanent failure."""
+    def fail(self, seq: int, reason: str, known: dict[str, Any] | None = None) -> None:
+        """Moves a datapoint to ``failed/`` with the reason of the permanent failure;
+        ``known``: what is known of a frame that never became a record (no ``.dp`` then)."""
         name = f"{seq:0{_WIDTH}d}"
-        write_atomic(
+        record: dict[str, Any] = {"reason": reason}
+        if known is not None:
+            record["datapoint"] = known
+        self._write(
             self.failed_path / f"{name}.reason.json",
-            json.dumps({"reason": reason}).encode(),
-            tmp_dir=self._tmp,
+            json.dumps(record, ensure_ascii=True, default=repr).encode(),
         )
         with contextlib.suppress(FileNotFoundError):
             os.replace(self._file(seq), self.failed_path / f"{name}.dp")

@@ -37,6 +37,20 @@ class Job:
     inference_id: str | None
     auto_orient: bool
 
+    def known(self, datapoint_id: str) -> dict[str, Any]:
+        """What a ``failed/`` record says of a frame that never became a datapoint."""
+        ticket = self.ticket
+        return {
+            "id": datapoint_id,
+            "batch": ticket.batch,
+            "strategy": ticket.strategy,
+            "timestamp": ticket.timestamp,
+            "prediction_type": self.prediction_type,
+            "image_name": self.image_name,
+            "inference_id": self.inference_id,
+            "metadata": self.metadata,
+        }
+
 
 def annotation_for(
     prediction: dict[str, Any], prediction_type: str, prepared: Any

@@ -18,7 +18,7 @@ from framesieve.destinations.base import Delivery
 from framesieve.destinations.datapoint import Datapoint
 from framesieve.engine.admission import Ticket
 from framesieve.engine.delivery import Deliverer
-from framesieve.engine.outbox import Outbox
+from framesieve.engine.outbox import NoRoom, Outbox
 from framesieve.engine.stats import Counters
 
 log = logging.getLogger("framesieve")
@@ -60,19 +60,32 @@ class Storage:
         return next(self._seqs), f"{self._id_prefix}{next(self._ids):08x}"
 
     def put(self, datapoint: Datapoint, ticket: Ticket) -> None:
-        """Stores ``datapoint`` and hands it to the senders; over the quota it is refused
-        (counted ``dropped_outbox_full``, its ticket released)."""
-        if not self.outbox.put(datapoint):
+        """Stores ``datapoint`` and hands it to the senders; over the quota, or on a full
+        disk, it is refused (counted ``dropped_outbox_full``, its ticket released).
+        Another error propagates (the caller records the frame as failed)."""
+        try:
+            stored = self.outbox.put(datapoint)
+            why = f"quota {self.outbox.quota_bytes} bytes"
+        except NoRoom as e:
+            stored, why = False, str(e)
+        if not stored:
             ticket.release()
             self._counters.add("dropped_outbox_full")
             self._counters.add("collected", n=-1)
-            log.warning(
-                "framesieve: the outbox is full (quota %d bytes); a kept frame was refused",
-                self.outbox.quota_bytes,
-            )
+            log.warning("framesieve: the outbox is full (%s); a kept frame was refused", why)
             return
         self._tickets[datapoint.seq] = ticket
         self._deliverer.add(datapoint.seq, datapoint)
+
+    def fail_unprepared(self, seq: int, ticket: Ticket, reason: str, known: dict[str, Any]) -> None:
+        """A frame the workers could not turn into a datapoint: ``failed/`` with ``reason``
+        and what is ``known`` of it, counted ``failed``, its ticket released."""
+        ticket.release()
+        self._counters.add("failed")
+        try:
+            self.outbox.fail(seq, reason, known)
+        except OSError as e:  # the disk refuses even the reason: say so where someone looks
+            log.error("framesieve: could not record a failed frame in %s: %s", self.outbox.failed_path, e)
 
     def _delivered(self, seq: int, datapoint: Datapoint, result: Delivery) -> None:
         ticket = self._tickets.pop(seq, None)  # None: recovered from an earlier process

@@ -16,9 +16,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from framesieve.errors import FramesieveError
+
 #: a worker's time per job assumed before the first one is measured (a 1080p frame on a slow core)
 INITIAL_JOB_SECONDS = 0.01
 _STOP = object()
+
+
+class PoolClosed(FramesieveError):
+    """A place was asked for after :meth:`WorkerPool.close` began."""
 
 
 def default_workers() -> int:
@@ -58,22 +64,17 @@ class WorkerPool:
         return max(1, min(self._queue_size, by_time))
 
     def reserve(self, block: bool) -> bool:
-        """Takes a place for one job; ``False`` when full (or closed) and not ``block``."""
+        """Takes a place for one job; ``False`` when full and not ``block``.
+        :class:`PoolClosed` once :meth:`close` began (also while waiting for room)."""
         with self.cv:
-            while self.busy >= self.backlog_limit:
-                if not block or self._closed:
+            while not self._closed and self.busy >= self.backlog_limit:
+                if not block:
                     return False
                 self.cv.wait(0.5)
             if self._closed:
-                return False
+                raise PoolClosed("ActiveLearning.register: the engine is closed")
             self.busy += 1
             return True
-
-    def unreserve(self) -> None:
-        """Gives back a place :meth:`reserve` took when no job comes after all."""
-        with self.cv:
-            self.busy -= 1
-            self.cv.notify_all()
 
     def submit(self, job: Any) -> None:
         """Hands over a job for a place :meth:`reserve` took (never waits)."""
@@ -102,10 +103,13 @@ class WorkerPool:
         return True
 
     def close(self) -> None:
-        """Finishes every job handed over, then stops the threads."""
+        """Refuses new places, finishes every job that has one (a place taken just before
+        is still handed over and done), then stops the threads."""
         with self.cv:
             self._closed = True
             self.cv.notify_all()
+            while self.busy:
+                self.cv.wait(1.0)
         for _ in self._threads:
             self._queue.put(_STOP)
         for thread in self._threads:

@@ -161,6 +161,10 @@ class FrameSource:
                 continue
             yield Frame(image, time.time(), index, str(path))
             index += 1
+        if index == 0:
+            raise SourceError(
+                f"source: none of the {len(self._files)} files of {self.name!r} is a decodable image"
+            )
 
     def _capture_frames(self) -> Iterator[Frame]:
         capture, index, previous = self._capture, 0, -1.0
@@ -171,6 +175,13 @@ class FrameSource:
                     raise SourceError(f"source: cannot decode any frame of {self.name!r}")
                 if self.kind != "video":
                     log.warning("%s: no more frames (end of stream or connection lost)", self.name)
+                elif self.frame_count and index < self.frame_count:
+                    log.warning(
+                        "%s: the video ended after %d of the %d frames it announces (truncated or damaged)",
+                        self.name,
+                        index,
+                        self.frame_count,
+                    )
                 return
             if self.kind == "video":
                 seconds = float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0

@@ -1,0 +1,168 @@
+"""SPEC §6: outbox records that cannot be used, a deleted outbox, a full disk, and
+register() racing close() — each ends accounted for, none holds up the rest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import framesieve as fs
+from framesieve.destinations.datapoint import Datapoint
+from framesieve.engine.outbox import Outbox
+from support.accounting import assert_accounted, delivered_lines, failed_records
+from support.engine_helpers import config, datapoint, detection, frame
+
+
+def _record(dp: Datapoint, **header_changes) -> bytes:
+    """``dp``'s outbox record with its JSON header edited (another version's, or by hand)."""
+    header = {**dp.header(), **header_changes}
+    for key in [k for k, v in header_changes.items() if v is _DROP]:
+        del header[key]
+    raw = json.dumps(header).encode()
+    return b"FSDP" + len(raw).to_bytes(4, "little") + raw + dp.jpeg
+
+
+_DROP = object()
+ILL_FITTING = {
+    "extra key": {"from_the_future": 1},
+    "missing key": {"batch": _DROP},
+    "tags not a list": {"tags": 5},
+    "size not a pair": {"size": "ab"},
+    "seq a str": {"seq": "7"},
+    "metadata a list": {"metadata": [1, 2]},
+}
+
+
+def test_ill_fitting_records_go_to_failed_and_hold_up_nothing(tmp_path):
+    box = Outbox(tmp_path / "ob")
+    good, bad = [], []
+    for i, changes in enumerate(ILL_FITTING.values()):
+        for kind, edits in (("bad", changes), ("good", {})):
+            seq = box.reserve_seq()
+            dp = datapoint(seq, id=f"{kind}{i}")
+            (tmp_path / "ob" / f"{seq:020d}.dp").write_bytes(_record(dp, **edits) if edits else dp.to_bytes())
+            (bad if edits else good).append(seq)
+    box.close()
+    # "extra key" is readable (unknown keys are ignored): it is delivered, not failed
+    expected_failed = len(ILL_FITTING) - 1
+    dataset = fs.LocalDataset(tmp_path / "ds")
+    al = fs.ActiveLearning(fs.load_config(config()), dataset, outbox=tmp_path / "ob", retry_base=0.05)
+    assert al.flush(10), "an unusable record held up delivery"
+    al.close()
+    stats = al.stats()
+    assert stats["recovered"] == 2 * len(ILL_FITTING)
+    assert stats["failed"] == expected_failed
+    assert stats["delivered"] == len(good) + 1
+    reasons = [r["reason"] for r in failed_records(tmp_path / "ob")]
+    assert all("outbox record" in r for r in reasons), reasons
+    assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
+
+
+def test_a_deleted_outbox_is_recreated_and_locked_again(tmp_path):
+    outbox = tmp_path / "ob"
+    al = fs.ActiveLearning(
+        fs.load_config(config()), fs.LocalDataset(tmp_path / "ds"), outbox=outbox, block=True
+    )
+    for i in range(5):
+        al.register(frame(seed=i), detection(), "object-detection")
+    assert al.flush(10)
+    shutil.rmtree(outbox)
+    for i in range(5, 15):
+        al.register(frame(seed=i), detection(), "object-detection")
+    assert al.flush(10)
+    with pytest.raises(fs.OutboxLockedError):  # the lock is held again on the new folder
+        Outbox(outbox)
+    al.close()
+    stats = al.stats()
+    assert stats["delivered"] == 15 and stats["failed"] == 0
+    assert delivered_lines(tmp_path / "ds") == 15
+    assert_accounted(stats, outbox, tmp_path / "ds")
+
+
+_FULL_DISK_CHILD = r"""
+import json, resource, signal, sys
+import numpy as np
+import framesieve as fs
+sys.path.insert(0, sys.argv[3])
+from support.engine_helpers import config, detection
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+strategy = {"name": "all", "type": "random", "traffic_percentage": 1.0,
+            "limits": [{"type": "minutely", "value": 12}]}
+al = fs.ActiveLearning(fs.load_config(config([strategy])), fs.LocalDataset(sys.argv[1]),
+                       outbox=sys.argv[2], block=True, workers=1)
+rng = np.random.default_rng(0)
+noise = [rng.integers(0, 256, (160, 160, 3), dtype=np.uint8) for _ in range(5)]  # ~60 KB JPEGs
+flat = [np.full((48, 64, 3), 10 * i, np.uint8) for i in range(10)]  # ~1 KB JPEGs
+for image in noise:
+    al.register(image, detection(), "object-detection", timestamp=1_700_000_000.0)
+al.flush(30)  # the worker refused them by now, and gave their credits back
+for image in flat:
+    al.register(image, detection(), "object-detection", timestamp=1_700_000_000.0)
+al.close()
+print(json.dumps(al.stats()))
+"""
+
+
+def test_a_full_disk_counts_dropped_outbox_full_gives_the_credit_back_and_leaves_no_partial_file(tmp_path):
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_CHILD, str(tmp_path / "ds"), str(tmp_path / "ob"), tests_dir],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    stats = json.loads(out.stdout.strip().splitlines()[-1])
+    assert stats["dropped_outbox_full"] == 5, (stats, out.stderr[-2000:])
+    # 15 takes against a limit of 12: the 5 refused gave their credit back, so all 10 went
+    assert stats["delivered"] == 10 and stats["limited"] == 0 and stats["failed"] == 0
+    assert "outbox is full" in out.stderr
+    assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
+
+
+def test_register_racing_close_loses_nothing_and_never_drops_with_block(tmp_path):
+    al = fs.ActiveLearning(
+        fs.load_config(config()),
+        fs.LocalDataset(tmp_path / "ds"),
+        outbox=tmp_path / "ob",
+        block=True,
+        workers=1,
+        queue_size=2,
+    )
+    big = frame(720, 1280)
+    returned, refused = [], []
+    started = threading.Barrier(5)
+
+    def feed():
+        started.wait()
+        for _ in range(40):
+            try:
+                al.register(big, detection(), "object-detection")
+            except fs.FramesieveError:
+                refused.append(1)
+                return
+            returned.append(1)
+
+    threads = [threading.Thread(target=feed) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    started.wait()
+    while len(returned) < 10:
+        threading.Event().wait(0.005)
+    al.close()
+    for thread in threads:
+        thread.join()
+    stats = al.stats()
+    assert refused, "close() should have refused the callers still waiting"
+    assert stats["dropped_overload"] == 0
+    assert stats["collected"] == len(returned) == stats["matched"]
+    assert stats["delivered"] + stats["pending"] == len(returned)
+    assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
