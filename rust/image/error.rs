@@ -16,7 +16,7 @@ pub enum ImageError {
     MaxSize(i64, i64),
     /// The strides and offsets describe bytes outside the given buffer.
     OutOfBounds,
-    /// JPEG cannot hold an image with a side above 65535 pixels.
+    /// JPEG (libjpeg-turbo) cannot hold an image with a side above 65,500 pixels.
     TooLarge { width: usize, height: usize },
     /// libjpeg-turbo reported an error.
     Encode(String),
@@ -43,7 +43,7 @@ impl fmt::Display for ImageError {
             Self::OutOfBounds => write!(f, "image strides point outside its buffer"),
             Self::TooLarge { width, height } => write!(
                 f,
-                "JPEG holds at most 65535 pixels a side, the output would be {width}x{height}; \
+                "JPEG holds at most 65500 pixels a side, the output would be {width}x{height}; \
                  pass a max_size"
             ),
             Self::Encode(msg) => write!(f, "JPEG encoding failed: {msg}"),

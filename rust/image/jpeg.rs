@@ -5,8 +5,9 @@ use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 use super::error::ImageError;
 use super::source::PixelLayout;
 
-/// JPEG's hard limit on a side, in pixels.
-pub const MAX_SIDE: usize = 65_535;
+/// The most pixels a side that libjpeg-turbo encodes (its JPEG_MAX_DIMENSION; the
+/// format itself would allow 65,535).
+pub const MAX_SIDE: usize = 65_500;
 
 fn pixel_format(layout: PixelLayout) -> PixelFormat {
     match layout {
@@ -114,6 +115,10 @@ mod tests {
         );
         assert!(matches!(
             encode(&mut c, &data, 70_000, (70_000, 1), PixelLayout::Gray, 75),
+            Err(ImageError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            encode(&mut c, &data, 65_501, (65_501, 1), PixelLayout::Gray, 75),
             Err(ImageError::TooLarge { .. })
         ));
     }

@@ -93,7 +93,12 @@ pub fn mask_url(url: &str) -> String {
         Some(at) => url.split_at(at + 3),
         None => ("", url),
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // A password may hold '/', '?', '#' or '@' unencoded; a host holds none of them, so
+    // the userinfo runs to the last '@' (masking too much is the safe side).
+    let host_start = rest.rfind('@').unwrap_or(0);
+    let authority_end = rest[host_start..]
+        .find(['/', '?', '#'])
+        .map_or(rest.len(), |end| host_start + end);
     let (authority, tail) = rest.split_at(authority_end);
     let authority = match authority.rfind('@') {
         Some(at) => {
@@ -153,6 +158,11 @@ mod tests {
             "redis+unix:///tmp/r.sock?db=1&pass=***"
         );
         assert_eq!(mask_url("redis://a:p@ss@host"), "redis://a:***@host");
+        assert_eq!(
+            mask_url("redis://a:p/s?s#w@host:1/0"),
+            "redis://a:***@host:1/0"
+        );
+        assert_eq!(mask_url("rediss://u:%40x%2F@host"), "rediss://u:***@host");
     }
 
     #[test]

@@ -16,8 +16,16 @@ fn extract_int(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
     if obj.is_instance_of::<PyBool>() {
         return Err(invalid_type(format!("{what} must be an int, got bool")));
     }
-    obj.extract::<i64>()
-        .map_err(|_| invalid_type(format!("{what} must be an int, got {}", type_name(obj))))
+    if obj.is_instance_of::<pyo3::types::PyInt>() {
+        // An int beyond i64: out of range, not of the wrong type.
+        return obj
+            .extract::<i64>()
+            .map_err(|_| invalid_input(format!("{what}: {obj} is out of range")));
+    }
+    Err(invalid_type(format!(
+        "{what} must be an int, got {}",
+        type_name(obj)
+    )))
 }
 
 fn extract_max_size(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<(u64, u64)>> {

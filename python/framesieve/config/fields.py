@@ -137,6 +137,11 @@ def as_str(value: Any, path: str, problems: Problems, *, non_empty: bool = False
     if non_empty and not value.strip():
         problems.add(path, "must be a non-empty string" + ("" if not value else f", got {value!r}"))
         return None
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate: JSON from Python can hold one, UTF-8 cannot
+        problems.add(path, f"must be valid Unicode, got {value!r} (a lone surrogate)")
+        return None
     return value
 
 

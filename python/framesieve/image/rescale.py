@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from framesieve.errors import InvalidInputError
+from framesieve.errors import InvalidInputError, InvalidTypeError
 from framesieve.image.prepare import PreparedImage
 from framesieve.predictions import DETECTION_TYPES
 
@@ -40,6 +40,10 @@ def rescale_prediction(prediction: dict, prepared: PreparedImage, prediction_typ
     """
     if not isinstance(prediction, dict):
         raise InvalidInputError(f"prediction: expected a dict, got {type(prediction).__name__}")
+    if not isinstance(prepared, PreparedImage):
+        raise InvalidTypeError(
+            f"prepared: expected a PreparedImage (what prepare_image returns), got {type(prepared).__name__}"
+        )
     result = copy.deepcopy(prediction)
     if prediction_type not in DETECTION_TYPES or result.get("is_stub"):
         return result
