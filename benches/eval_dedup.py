@@ -45,8 +45,9 @@ VIDEOS = ["bikes.mp4", "carphone_pristine.mp4"]
 DEFAULT = fs.load_config(
     {
         "enabled": True,
+        "persist_predictions": False,
         "sampling_strategies": [{"name": "all", "type": "random", "traffic_percentage": 1.0}],
-        "batching_strategy": {"batches_name_prefix": "eval"},
+        "batching_strategy": {"batches_name_prefix": "eval", "recreation_interval": "never"},
         "deduplication": {"window_seconds": WINDOW_SECONDS},
     }
 ).deduplication

@@ -78,9 +78,11 @@ def test_two_cameras_filming_the_same_scene_each_keep_it(tmp_path: Path) -> None
 
 def test_source_id_must_be_a_string(tmp_path: Path) -> None:
     cfg = fs.load_config(config(deduplication=DEFAULT_DEDUP))
-    with fs.ActiveLearning(cfg, fs.LocalDataset(tmp_path / "ds"), outbox=tmp_path / "outbox") as al:
-        with pytest.raises(fs.InvalidTypeError, match="source_id"):
-            al.register(scene(0), {"predictions": []}, "object-detection", source_id=3)  # type: ignore[arg-type]
+    with (
+        fs.ActiveLearning(cfg, fs.LocalDataset(tmp_path / "ds"), outbox=tmp_path / "outbox") as al,
+        pytest.raises(fs.InvalidTypeError, match="source_id"),
+    ):
+        al.register(scene(0), {"predictions": []}, "object-detection", source_id=3)  # type: ignore[arg-type]
 
 
 frame_lists = st.lists(
