@@ -201,8 +201,11 @@ mod tests {
         let other = scene(h, w, 500.0, 100.0, 0);
         let hash =
             |d: &[u8]| dhash(&PackedFrame::new(d, h, w, 3).unwrap(), ChannelOrder::Bgr).unwrap();
-        assert!(hamming(hash(&a), hash(&shifted)) <= 6);
-        assert!(hamming(hash(&a), hash(&other)) > 10);
+        // The scene is mostly one gradient (the same bits everywhere): moving the
+        // disc flips the bits of the cells it leaves and enters, a 3 px shift
+        // (averaged over whole cells) next to none.
+        assert!(hamming(hash(&a), hash(&shifted)) <= 2);
+        assert!(hamming(hash(&a), hash(&other)) >= 8);
     }
 
     #[test]
