@@ -107,7 +107,7 @@ def make_on_prediction(
 
     `register` is typically `ActiveLearning(...).register`; it is called as
     `register(video_frame.image, prediction, prediction_type, timestamp=<frame time>,
-    image_name=..., metadata=..., block=...)` for each frame (keywords that `register`
+    image_name=..., metadata=..., block=..., source_id=<source>)` for each frame (keywords that `register`
     does not take are left out). Predictions may be Roboflow JSON dicts or
     `supervision.Detections`-like objects; for multi-source pipelines both arguments
     are lists and `None` entries (a source with no frame this round) are skipped.
@@ -124,7 +124,7 @@ def make_on_prediction(
     callable of the `video_frame`) replace them.
     """
     described = _Sources(sources)
-    takes = accepted_keywords(register, ("timestamp", "image_name", "metadata", "block"))
+    takes = accepted_keywords(register, ("timestamp", "image_name", "metadata", "block", "source_id"))
     hint = "make_on_prediction(..., block=True)"
 
     def user_value(value: Any, frame: Any, default: Any) -> Any:
@@ -137,8 +137,10 @@ def make_on_prediction(
         options: dict[str, Any] = {}
         if "timestamp" in takes:
             options["timestamp"] = _timestamp(getattr(frame, "frame_timestamp", None))
-        if "image_name" in takes or "metadata" in takes:
+        if "image_name" in takes or "metadata" in takes or "source_id" in takes:
             origin = described.provenance(frame)
+            if "source_id" in takes:  # each source its own near-duplicate memory
+                options["source_id"] = origin.source_id
             if "image_name" in takes:
                 options["image_name"] = user_value(image_name, frame, origin.image_name)
             if "metadata" in takes:

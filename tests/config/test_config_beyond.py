@@ -206,11 +206,15 @@ def test_deduplication_optional_fields() -> None:
     assert d.hash == "dhash" and d.max_hamming == 64
 
 
+def test_deduplication_window_alone_is_the_default_method() -> None:
+    d = fs.load_config(with_dedup({"window_seconds": 30})).deduplication
+    assert d == Deduplication(window_seconds=30.0, max_hamming=12, hash="dhash", max_entries=4096)
+
+
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
         ([1], "deduplication: must be an object, got [1] (list)"),
-        ({"window_seconds": 60}, "deduplication.max_hamming: is required"),
         ({"max_hamming": 6}, "deduplication.window_seconds: is required"),
         (
             {"max_hamming": 65, "window_seconds": 60},
@@ -360,3 +364,5 @@ def test_cli_summary_mentions_deduplication(tmp_path: Any, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "  - unsure: uncertainty" in out
     assert "deduplication: dhash, near-duplicate within 6 bits of a frame collected in the last 60 s" in out
+    assert "method: 64-bit dHash of a 9x8 gray thumbnail, each pixel the mean luma of its cell" in out
+    assert "the default is 12 bits" in out

@@ -116,6 +116,26 @@ def test_two_engines_suppress_each_others_near_duplicates_only_when_shared(tmp_p
     assert len(fs.LocalDataset(tmp_path / "dataset").manifest()) == 1 + stats["collected"]
 
 
+def test_shared_hashes_are_kept_per_source(tmp_path, redis_server):
+    dedup = {**SHARED, "shared": True}
+    astronaut = bgr("astronaut")
+    one = engine(tmp_path, "one", fs.RedisLimiter(redis_server.url, strict=True), dedup)
+    two = engine(tmp_path, "two", fs.RedisLimiter(redis_server.url, strict=True), dedup)
+    with one, two:
+        one.register(astronaut, detection(), "object-detection", timestamp=1000.0, source_id="cam0")
+        shifted = np.roll(astronaut, 2, axis=1).copy()
+        two.register(
+            shifted, detection(), "object-detection", timestamp=1001.0, source_id="cam1"
+        )  # other camera
+        two.register(
+            shifted, detection(), "object-detection", timestamp=1002.0, source_id="cam0"
+        )  # cam0 saw it
+        assert one.flush(30) and two.flush(30)
+        stats = two.stats()
+        assert two.near_duplicates_by_source() == {"cam0": 1}
+    assert stats["near_duplicates"] == 1 and stats["collected"] == 1
+
+
 def test_redis_down_falls_back_to_this_processs_memory(tmp_path, redis_server):
     limiter = fs.RedisLimiter(redis_server.url, connect_timeout=0.2, timeout=0.2)
     redis_server.stop()

@@ -43,15 +43,17 @@ def test_thumbnail_and_hash_match_the_reference(image: np.ndarray, order: str) -
     ours = hash_thumbnail(image, order)
     ref = reference.thumbnail(image, order)
     assert ours.shape == ref.shape == (8, 9)
-    # The same 16-bit samples, box-averaged in u16 (Rust) vs float32 (Pillow).
-    assert np.max(np.abs(ours.astype(np.float64) - ref.astype(np.float64))) <= 1.0
+    # Integer sums and rounded means on both sides: bit for bit, whatever the shape
+    # (a 49x1 column once differed by 256 through two resizers' upsampling).
+    np.testing.assert_array_equal(ours, ref)
     h = image_hash(image, order)
-    assert h == reference.dhash_of_thumbnail(ours)
+    assert h == reference.dhash_of_thumbnail(ours) == reference.image_hash(image, order)
     assert h == image_hash(np.ascontiguousarray(image), order)
-    # Bits differ only where two neighbours of the reference thumbnail are within rounding.
-    ties = np.abs(ref[:, 1:] - ref[:, :-1]).ravel() <= 1.0
-    differ = np.array([int(b) for b in f"{h ^ reference.image_hash(image, order):064b}"], dtype=bool)
-    assert not np.any(differ & ~ties)
+
+
+def test_the_column_that_once_differed_matches() -> None:
+    image = (np.arange(49) * 2).astype(np.uint8).reshape(49, 1)
+    np.testing.assert_array_equal(hash_thumbnail(image, "bgr"), reference.thumbnail(image, "bgr"))
 
 
 operations = st.lists(

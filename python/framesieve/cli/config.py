@@ -13,6 +13,7 @@ import json
 from framesieve.cli import config_remote
 from framesieve.cli.common import EXIT_INVALID, EXIT_OK, read_config
 from framesieve.config import Config, SamplingStrategy
+from framesieve.config.rules import DEFAULT_MAX_HAMMING
 
 VALIDATE_EPILOG = """\
 example:
@@ -92,6 +93,15 @@ def summary(cfg: Config, label: str) -> str:
             f"deduplication: {d.hash}, near-duplicate within {d.max_hamming} bits "
             f"of a frame collected in the last {d.window_seconds:g} s ({d.max_entries} hashes kept"
             + (", shared through Redis)" if d.shared else ")")
+        )
+        lines.append(
+            "  method: 64-bit dHash of a 9x8 gray thumbnail, each pixel the mean luma of its cell "
+            "(antialiased); each source_id has its own memory"
+            + (
+                f"; {d.max_hamming} bits is the default, measured on real clips (README)"
+                if d.max_hamming == DEFAULT_MAX_HAMMING
+                else f"; the default is {DEFAULT_MAX_HAMMING} bits (fewer bits keep more look-alikes)"
+            )
         )
     tags = [*cfg.global_tags, *cfg.tags]
     if tags:

@@ -195,8 +195,8 @@ class Deduplication:
     ``shared``: with a :class:`framesieve.RedisLimiter`, the recent hashes live in Redis,
     so every process feeding the same destination suppresses the others' near-duplicates."""
 
-    max_hamming: int
     window_seconds: float
+    max_hamming: int = 12
     hash: str = "dhash"
     max_entries: int = 4096
     shared: bool = False

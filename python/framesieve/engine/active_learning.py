@@ -169,6 +169,7 @@ class ActiveLearning:
         timestamp: float | None = None,
         auto_orient: bool = True,
         block: bool | None = None,
+        source_id: str | None = None,
     ) -> None:
         """Offers one frame and its prediction; returns at once (see the module docstring).
 
@@ -179,7 +180,9 @@ class ActiveLearning:
         ``supervision.Detections``). ``timestamp`` (UNIX seconds, e.g. video time)
         drives the limit windows and the batch name. ``block``: wait for room when the
         workers' queue is full (``True``) or refuse the frame, counted (``False``);
-        ``None``: the engine's own ``block``. Bad input raises here.
+        ``None``: the engine's own ``block``. ``source_id``: the camera or stream the
+        frame comes from; each source has its own near-duplicate memory (``deduplication``),
+        so one camera's frames never suppress another's. Bad input raises here.
         """
         plan = self._plan
         if not plan.enabled:
@@ -225,8 +228,10 @@ class ActiveLearning:
         check_prediction(prediction, prediction_type)
         if type(image) is _NDARRAY:
             check_image_size(image.shape, plan.max_size)
+        if source_id is not None and type(source_id) is not str:
+            raise InvalidTypeError(f"source_id: expected a str or None, got {type(source_id).__name__}")
         now = time.time() if timestamp is None else float(timestamp)
-        ticket = self._admission.admit(plan, matched, image, self._channel_order, now)
+        ticket = self._admission.admit(plan, matched, image, self._channel_order, now, source_id)
         if ticket is None:
             return
         try:
@@ -336,6 +341,11 @@ class ActiveLearning:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def near_duplicates_by_source(self) -> dict[str, int]:
+        """``stats()["near_duplicates"]`` per ``source_id`` given to ``register()`` (frames
+        without one under ``""``); sources with none yet are absent."""
+        return self._counters.near_duplicates_by_source()
 
     def stats(self) -> dict[str, int]:
         """Counters since start: ``seen`` (frames offered), ``matched`` (kept by a strategy),

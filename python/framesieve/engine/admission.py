@@ -25,6 +25,9 @@ from framesieve.sampling import NearDuplicateFilter, Plan, filter_from_config, i
 
 log = logging.getLogger("framesieve")
 
+#: At most this many per-source near-duplicate memories (the oldest source is forgotten).
+MAX_SOURCES = 1024
+
 #: How often the batch count is re-read from the destination (SPEC §4.2: at most once a minute).
 RESYNC_SECONDS = 60.0
 
@@ -39,6 +42,7 @@ class Ticket:
         "counted",
         "credit_scope",
         "frame_hash",
+        "source",
         "strategy",
         "timestamp",
     )
@@ -52,6 +56,7 @@ class Ticket:
         credit_scope: str,
         counted: bool,
         frame_hash: int | None,
+        source: str | None = None,
     ) -> None:
         self._admission = admission
         self._open = True
@@ -61,6 +66,7 @@ class Ticket:
         self.credit_scope = credit_scope  # where the credit was taken ("" when none was)
         self.counted = counted  # counted in the max_batch_images counter
         self.frame_hash = frame_hash
+        self.source = source  # whose near-duplicate memory it joins when collected
 
     def settle(self) -> None:
         """Delivered: the credit stays spent; the batch now counts the image itself."""
@@ -82,7 +88,8 @@ class Admission:
         self._lock = threading.Lock()
         self._batch_synced: dict[str, float] = {}
         self._batch_pending: dict[str, int] = {}
-        self.dedup: NearDuplicateFilter | None = None
+        self.dedup: NearDuplicateFilter | None = None  # frames given no source_id
+        self._dedup_sources: dict[str, NearDuplicateFilter] = {}  # one memory per source_id
         self._dedup_shared = False
 
     # -- configuration -----------------------------------------------------------------
@@ -94,6 +101,7 @@ class Admission:
         current = self.dedup
         if settings is None:
             self.dedup, self._dedup_shared = None, False
+            self._dedup_sources = {}
             return
         same = current is not None and (current.max_hamming, current.window_seconds, current.max_entries) == (
             settings.max_hamming,
@@ -101,6 +109,8 @@ class Admission:
             settings.max_entries,
         )
         self.dedup = current if same else filter_from_config(plan.config)
+        if not same:
+            self._dedup_sources = {}
         self._dedup_shared = settings.shared and isinstance(self.limiter, RedisLimiter)
         if settings.shared and not self._dedup_shared:
             log.warning(
@@ -110,10 +120,17 @@ class Admission:
     # -- the decision ------------------------------------------------------------------
 
     def admit(
-        self, plan: Plan, matched: list[str], image: Any, channel_order: str, now: float
+        self,
+        plan: Plan,
+        matched: list[str],
+        image: Any,
+        channel_order: str,
+        now: float,
+        source: str | None = None,
     ) -> Ticket | None:
         """A ticket for a frame ``matched`` strategies kept, or ``None`` (counted) when it is
-        a near-duplicate, its batch is full, or no matching strategy has credit."""
+        a near-duplicate (of a frame of the same ``source``), its batch is full, or no
+        matching strategy has credit."""
         count = self._counters.add
         count("matched")
         assert plan.namer is not None  # an enabled plan has one
@@ -122,8 +139,11 @@ class Admission:
         frame_hash = None
         if dedup is not None and isinstance(image, np.ndarray):
             frame_hash = image_hash(image, channel_order)
-            if self._near_duplicate(dedup, frame_hash, now):
+            if source is not None:
+                dedup = self._source_filter(dedup, source)
+            if self._near_duplicate(dedup, frame_hash, now, source):
                 count("near_duplicates")
+                self._counters.add_near_duplicate(source)
                 return None
         limiter, scope = self.limiter, self.scope
         max_batch = plan.max_batch_images
@@ -149,25 +169,50 @@ class Admission:
             return None
         with self._lock:
             self._batch_pending[batch] = self._batch_pending.get(batch, 0) + 1
-        return Ticket(self, strategy, batch, now, credit_scope, max_batch is not None, frame_hash)
+        return Ticket(self, strategy, batch, now, credit_scope, max_batch is not None, frame_hash, source)
 
     def remember(self, ticket: Ticket) -> None:
         """The frame was collected: later look-alikes of it are near-duplicates."""
         dedup = self.dedup
         if ticket.frame_hash is None or dedup is None:
             return
+        if ticket.source is not None:
+            dedup = self._source_filter(dedup, ticket.source)
         dedup.add(ticket.frame_hash, ticket.timestamp)
         if self._dedup_shared:
             self.limiter.remember_hash(
-                self.scope, ticket.frame_hash, dedup.window_seconds, dedup.max_entries, ticket.timestamp
+                self._dedup_scope(ticket.source),
+                ticket.frame_hash,
+                dedup.window_seconds,
+                dedup.max_entries,
+                ticket.timestamp,
             )
 
-    def _near_duplicate(self, dedup: NearDuplicateFilter, frame_hash: int, now: float) -> bool:
+    def _source_filter(self, default: NearDuplicateFilter, source: str) -> NearDuplicateFilter:
+        """The memory of ``source`` (made on its first frame, with the same settings)."""
+        found = self._dedup_sources.get(source)
+        if found is None:
+            with self._lock:
+                if len(self._dedup_sources) >= MAX_SOURCES:  # bounded: forget the oldest source
+                    self._dedup_sources.pop(next(iter(self._dedup_sources)))
+                found = self._dedup_sources.setdefault(
+                    source,
+                    NearDuplicateFilter(default.max_hamming, default.window_seconds, default.max_entries),
+                )
+        return found
+
+    def _dedup_scope(self, source: str | None) -> str:
+        """The Redis scope of a source's shared hashes (the destination's own when none)."""
+        return self.scope if source is None else f"{self.scope}|source:{source}"
+
+    def _near_duplicate(
+        self, dedup: NearDuplicateFilter, frame_hash: int, now: float, source: str | None = None
+    ) -> bool:
         """Within ``max_hamming`` bits of a frame collected in the window: by any process
         (shared through Redis, one round trip) or, when not shared or Redis is down, by this one."""
         if self._dedup_shared:
             found = self.limiter.near_duplicate(
-                self.scope, frame_hash, dedup.max_hamming, dedup.window_seconds, now
+                self._dedup_scope(source), frame_hash, dedup.max_hamming, dedup.window_seconds, now
             )
             if found is not None:
                 return bool(found)

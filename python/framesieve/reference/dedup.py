@@ -1,9 +1,7 @@
-"""Pure-Python reference of the dHash and the recent-hash window (numpy + Pillow).
+"""Pure-Python reference of the dHash and the recent-hash window (numpy only).
 
-Same sparse grid and 16-bit luma as the Rust core (bit-identical), then Pillow's
-box filter in float32 where the core uses ``fast_image_resize`` on uint16: the
-thumbnails agree within rounding, the hashes unless two neighbouring cells are
-within a rounding step of each other.
+Same cells, sample positions, 16-bit luma and rounded integer means as the Rust
+core: the thumbnails, hence the hashes, agree bit for bit.
 """
 
 from __future__ import annotations
@@ -15,13 +13,18 @@ import numpy as np
 
 HASH_WIDTH = 9
 HASH_HEIGHT = 8
-GRID_X = 16
-GRID_Y = 8
+CELL_SAMPLES = 16
 
 
-def _positions(length: int, n: int) -> np.ndarray:
-    i = np.arange(n, dtype=np.int64)
-    return ((2 * i + 1) * length) // (2 * n)
+def cell_positions(length: int, n: int, i: int) -> np.ndarray:
+    """Sample positions of cell ``i`` of ``n`` over ``length`` pixels: every pixel of
+    the cell ``[i*length//n, (i+1)*length//n)`` (at least one) when it has at most
+    ``CELL_SAMPLES``, else the centres of ``CELL_SAMPLES`` equal sub-spans."""
+    start = i * length // n
+    span = max((i + 1) * length // n, start + 1) - start
+    k = min(span, CELL_SAMPLES)
+    j = np.arange(k, dtype=np.int64)
+    return start + ((2 * j + 1) * span) // (2 * k)
 
 
 def luma16(image: np.ndarray, channel_order: str = "bgr") -> np.ndarray:
@@ -36,8 +39,8 @@ def luma16(image: np.ndarray, channel_order: str = "bgr") -> np.ndarray:
     return 77 * px[..., r] + 150 * px[..., 1] + 29 * px[..., b]
 
 
-def sample_grid(image: np.ndarray, channel_order: str = "bgr") -> np.ndarray:
-    """The sparse grid of 16-bit luma samples, shape (gh, gw)."""
+def thumbnail(image: np.ndarray, channel_order: str = "bgr") -> np.ndarray:
+    """The 8x9 uint16 gray thumbnail: the rounded mean luma of each cell's samples."""
     channels = 1 if image.ndim == 2 else image.shape[-1]
     if image.dtype != np.uint8 or image.ndim not in (2, 3) or channels not in (1, 3, 4):
         raise TypeError(f"image: expected a uint8 HxW, HxWx3 or HxWx4 array, got {image.dtype} {image.shape}")
@@ -46,18 +49,15 @@ def sample_grid(image: np.ndarray, channel_order: str = "bgr") -> np.ndarray:
     h, w = image.shape[:2]
     if h == 0 or w == 0:
         raise ValueError(f"image: must not be empty, got shape {image.shape}")
-    ys = _positions(h, min(h, HASH_HEIGHT * GRID_Y))
-    xs = _positions(w, min(w, HASH_WIDTH * GRID_X))
-    return luma16(image[np.ix_(ys, xs)], channel_order)
-
-
-def thumbnail(image: np.ndarray, channel_order: str = "bgr") -> np.ndarray:
-    """The 8x9 float32 gray thumbnail (box filter)."""
-    from PIL import Image  # a test/benchmark dependency: `import framesieve` must not need it
-
-    grid = sample_grid(image, channel_order).astype(np.float32)
-    small = Image.fromarray(grid, mode="F").resize((HASH_WIDTH, HASH_HEIGHT), Image.Resampling.BOX)
-    return np.asarray(small, dtype=np.float32)
+    out = np.zeros((HASH_HEIGHT, HASH_WIDTH), dtype=np.uint16)
+    for r in range(HASH_HEIGHT):
+        ys = cell_positions(h, HASH_HEIGHT, r)
+        for c in range(HASH_WIDTH):
+            xs = cell_positions(w, HASH_WIDTH, c)
+            samples = luma16(image[np.ix_(ys, xs)], channel_order).astype(np.int64)
+            n = samples.size
+            out[r, c] = (int(samples.sum()) + n // 2) // n
+    return out
 
 
 def dhash_of_thumbnail(thumb: np.ndarray) -> int:

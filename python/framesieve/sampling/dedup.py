@@ -2,14 +2,15 @@
 
 ``image_hash(image, channel_order="bgr")`` hashes a uint8 numpy frame (HxW gray,
 HxWx3 BGR/RGB or HxWx4 with alpha ignored; any strides, read in place, GIL
-released). The frame is reduced to a 9x8 gray thumbnail: a sparse grid of at most
-144x64 pixels is read at the centres of its cells (a 1080p frame costs 9216
-pixel reads, not two million), then ``fast_image_resize`` box-averages each 16x8
-block (SIMD), keeping 16-bit luma (Rec. 601 weights 77/150/29 out of 256). Bit
+released). The frame is cut into 9x8 cells and each thumbnail pixel is the
+rounded mean 16-bit luma (Rec. 601 weights 77/150/29 out of 256) of its cell:
+every pixel of a cell at most 16 pixels across (and down), else 16x16 evenly
+spread samples of it (antialiased: a 1080p frame costs 144x128 reads). Bit
 ``63 - (8*row + col)`` of the hash is set when the thumbnail pixel right of
 ``(row, col)`` is brighter than it (the bit order of the ``imagehash`` package).
 Identical frames give identical hashes; a shift by a few pixels, a JPEG round
-trip or sensor noise flip a few bits; different scenes differ in ~32.
+trip or sensor noise flip a few bits; different scenes differ in ~32. The
+default threshold is 12 bits (``deduplication.max_hamming``; README).
 
 ``hamming(a, b)`` counts the differing bits.
 

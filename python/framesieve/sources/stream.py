@@ -81,7 +81,7 @@ def run_stream(
     stats = StreamStats()
     start = time.perf_counter()
     pending: list[Frame] = []
-    takes = accepted_keywords(sink, ("timestamp", "image_name", "metadata", "block"))
+    takes = accepted_keywords(sink, ("timestamp", "image_name", "metadata", "block", "source_id"))
     kind = getattr(source, "kind", None)
     wait = block if block is not None else (None if kind is None else kind in FILE_KINDS)
     if hasattr(source, "source_id"):
@@ -104,6 +104,8 @@ def run_stream(
                 out["metadata"] = origin.metadata if metadata is None else metadata(frame)
         if "block" in takes:
             out["block"] = wait
+        if "source_id" in takes:  # each source its own near-duplicate memory
+            out["source_id"] = source_id
         return out
 
     def deliver(frames: list[Frame]) -> None:
