@@ -11,7 +11,8 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 _installed = False
 MASK = "***"
-_CREDENTIALS = re.compile(r"(?<=://)[^/@]*@")
+# Up to the last "@" of the URL: a password may hold unencoded "@", "/", "?" or "#".
+_CREDENTIALS = re.compile(r"(?<=://)\S*@")
 
 
 def redact_url(url: str) -> str:
