@@ -165,7 +165,10 @@ mod tests {
             "redis+unix:///tmp/r.sock?db=1&pass=***"
         );
         assert_eq!(mask_url("redis://a:p@ss@host"), "redis://a:***@host");
-        assert_eq!(mask_url("rediss://a:p@s@s@host:1/2"), "rediss://a:***@host:1/2");
+        assert_eq!(
+            mask_url("rediss://a:p@s@s@host:1/2"),
+            "rediss://a:***@host:1/2"
+        );
         assert_eq!(
             mask_url("redis://alice:p%40ss%3Aw0rd@host/0"),
             "redis://alice:***@host/0"
@@ -186,7 +189,10 @@ mod tests {
             assert!(!shown.contains("x/y"), "{url} -> {shown}");
             assert!(shown.contains("***"), "{url} -> {shown}");
         }
-        assert_eq!(mask_url("redis://u:x/y?z#w@host:6379/0"), "redis://u:***@host:6379/0");
+        assert_eq!(
+            mask_url("redis://u:x/y?z#w@host:6379/0"),
+            "redis://u:***@host:6379/0"
+        );
     }
 
     #[test]

@@ -200,7 +200,7 @@ def test_a_wrong_password_fails_clearly_without_the_password(acl_server: RedisSe
     with pytest.raises(fs.LimiterConnectionError) as info:
         limiter.take("acl", ONE, T0)
     message = str(info.value)
-    assert "WRONGPASS" in message or "invalid username-password" in message, message
+    assert "authentication failed" in message.lower(), message
     assert f"redis://alice:***@127.0.0.1:{acl_server.port}/0" in message
     for shown in (message, repr(limiter), limiter.url):
         assert password not in shown and "ng@pw" not in shown and "wrong" not in shown
