@@ -20,11 +20,12 @@ SOURCES := Cargo.toml Cargo.lock pyproject.toml $(shell find rust python -type f
 setup: system-deps
 	$(MAKE) venv install-wheel
 
-# cmake and nasm build libjpeg-turbo into the extension; redis-server runs the Redis tests.
+# cmake and nasm build libjpeg-turbo into the extension; redis-server runs the Redis tests
+# (Debian's is built with TLS), openssl makes their CA and server certificates.
 system-deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake nasm redis-server >/dev/null
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake nasm redis-server redis-tools openssl >/dev/null
 
 # Debian's Chromium and its driver: the review page's browser test (tests/exports/test_review_browser.py).
 browser-deps:

@@ -1,5 +1,6 @@
 """Typed surface of the Rust extension `framesieve._core`."""
 
+import os
 from collections.abc import Sequence
 from typing import Any, final
 
@@ -115,6 +116,7 @@ class RedisLimiter:
         url: str,
         *,
         strict: bool = False,
+        tls_ca_cert: str | os.PathLike[str] | None = None,
         connect_timeout: float = 1.0,
         timeout: float = 1.0,
         retry_interval: float = 1.0,

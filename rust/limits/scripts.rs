@@ -88,44 +88,51 @@ pub(crate) const COUNTER_TTL_SECONDS: i64 = 40 * 86_400;
 
 /// `url` with its password (and a `pass`/`password` query value) replaced by
 /// `***`, for messages and reprs.
+///
+/// Whatever the password holds: an unencoded `@`, `/`, `?` or `#` would end
+/// the authority early for a URL parser, so the user info here runs up to the
+/// *last* `@` of the whole URL (masking too much is harmless, too little is a
+/// leak), and the user name is what precedes its first `:`.
 pub fn mask_url(url: &str) -> String {
     let (scheme, rest) = match url.find("://") {
         Some(at) => url.split_at(at + 3),
         None => ("", url),
     };
-    // A password may hold '/', '?', '#' or '@' unencoded; a host holds none of them, so
-    // the userinfo runs to the last '@' (masking too much is the safe side).
-    let host_start = rest.rfind('@').unwrap_or(0);
-    let authority_end = rest[host_start..]
-        .find(['/', '?', '#'])
-        .map_or(rest.len(), |end| host_start + end);
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rfind('@') {
+    let rest = match rest.rfind('@') {
         Some(at) => {
-            let (userinfo, host) = authority.split_at(at);
+            let (userinfo, host) = rest.split_at(at);
             match userinfo.find(':') {
                 Some(colon) => format!("{}:***{host}", &userinfo[..colon]),
                 // A lone user part may be a token: mask it whole.
                 None => format!("***{host}"),
             }
         }
-        None => authority.to_string(),
+        None => rest.to_string(),
     };
-    let tail = match tail.find('?') {
-        Some(q) => {
-            let (path, query) = tail.split_at(q + 1);
-            let masked: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if key == "pass" || key == "password" => format!("{key}=***"),
-                    _ => pair.to_string(),
-                })
-                .collect();
-            format!("{path}{}", masked.join("&"))
+    format!("{scheme}{}", mask_query_passwords(&rest))
+}
+
+/// Every `pass=` / `password=` value after a `?` or `&`, up to the next `&`
+/// or `#`, replaced by `***`.
+fn mask_query_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['?', '&']) {
+        let (head, tail) = rest.split_at(at + 1);
+        out.push_str(head);
+        rest = tail;
+        for name in ["password=", "pass="] {
+            if rest.starts_with(name) {
+                out.push_str(name);
+                out.push_str("***");
+                let end = rest.find(['&', '#']).unwrap_or(rest.len());
+                rest = &rest[end..];
+                break;
+            }
         }
-        None => tail.to_string(),
-    };
-    format!("{scheme}{authority}{tail}")
+    }
+    out.push_str(rest);
+    out
 }
 
 pub(crate) fn limit_key(scope: &str, strategy: &str, kind: WindowKind, id: i64) -> String {
@@ -159,10 +166,33 @@ mod tests {
         );
         assert_eq!(mask_url("redis://a:p@ss@host"), "redis://a:***@host");
         assert_eq!(
-            mask_url("redis://a:p/s?s#w@host:1/0"),
-            "redis://a:***@host:1/0"
+            mask_url("rediss://a:p@s@s@host:1/2"),
+            "rediss://a:***@host:1/2"
         );
-        assert_eq!(mask_url("rediss://u:%40x%2F@host"), "rediss://u:***@host");
+        assert_eq!(
+            mask_url("redis://alice:p%40ss%3Aw0rd@host/0"),
+            "redis://alice:***@host/0"
+        );
+    }
+
+    #[test]
+    fn passwords_with_url_delimiters_are_masked_whole() {
+        // Unencoded delimiters in a password, each a secret "x/y?z#w&pass=".
+        for url in [
+            "redis://u:x/y?z#w@host:6379/0",
+            "redis://u:x/y?z#w&pass=q@host",
+            "redis://:@@@host",
+            "redis+unix:///tmp/r.sock?user=a@b&pass=x/y",
+            "redis+unix:///tmp/r.sock?password=x/y#frag",
+        ] {
+            let shown = mask_url(url);
+            assert!(!shown.contains("x/y"), "{url} -> {shown}");
+            assert!(shown.contains("***"), "{url} -> {shown}");
+        }
+        assert_eq!(
+            mask_url("redis://u:x/y?z#w@host:6379/0"),
+            "redis://u:***@host:6379/0"
+        );
     }
 
     #[test]

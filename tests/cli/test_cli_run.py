@@ -314,3 +314,34 @@ def test_a_file_that_is_not_onnx_is_a_user_error(tmp_path, monkeypatch, capsys):
     assert cli.main(["run", "--source", "sample:bikes", "--model", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "not a readable ONNX file" in err and "Traceback" not in err
+
+
+def test_redis_tls_with_a_private_ca_is_passed_through(tmp_path):
+    from support.redis_server import RedisServer, make_tls_files
+
+    server = RedisServer(tls=make_tls_files(str(tmp_path)))
+    server.start()
+    try:
+        config = random_config(tmp_path / "all.json", limits=[{"type": "daily", "value": 3}])
+        common = [
+            "--config",
+            str(config),
+            "--source",
+            "sample:bikes",
+            "--max-frames",
+            "8",
+            "--redis",
+            server.url,
+        ]
+        run = run_cli(tmp_path, *common, "--redis-ca", str(tmp_path / "ca.pem"), "--outbox", "ob1")
+        assert run.returncode == 0, run.stderr
+        assert counter(run.stdout, "collected") == 3 and counter(run.stdout, "limited") == 5
+        with server.client() as client:
+            assert client.command("KEYS", "framesieve:*:day:*") != []
+        # Without the CA the server does not verify: refused, never an unverified connection.
+        bad = run_cli(tmp_path, *common, "--redis-ca", str(tmp_path / "other_ca.pem"), "--outbox", "ob2")
+        assert "certificate" in bad.stderr.lower(), bad.stderr
+        missing = run_cli(tmp_path, *common, "--redis-ca", str(tmp_path / "missing.pem"), "--outbox", "ob3")
+        assert missing.returncode == 2 and "missing.pem" in missing.stderr
+    finally:
+        server.close()

@@ -122,6 +122,8 @@ def test_stream_errors_never_show_credentials():
         open_source("rtsp://admin:hunter2@127.0.0.1:1/live")
     assert "hunter2" not in str(info.value) and "***@127.0.0.1:1/live" in str(info.value)
     assert redact("http://u:p@host/x") == "http://***@host/x"
+    # Unencoded '@' and '/' in a password: masked up to the last '@', not the first.
+    assert redact("rtsp://u:p@ss/w@cam:554/live") == "rtsp://***@cam:554/live"
 
 
 def test_mjpeg_stream_from_a_loopback_http_server():

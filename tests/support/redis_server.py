@@ -10,8 +10,10 @@ fixture fails with a clear message: these tests are never skipped.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -35,8 +37,12 @@ def free_port() -> int:
 class RespClient:
     """A minimal blocking RESP2 client: enough for INFO, GET, KEYS, TTL, SET."""
 
-    def __init__(self, port: int, timeout: float = 5.0) -> None:
-        self._sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port: int, timeout: float = 5.0, tls_ca: str | None = None) -> None:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls_ca is not None:
+            context = ssl.create_default_context(cafile=tls_ca)
+            sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
+        self._sock = sock
         self._buf = b""
 
     def close(self) -> None:
@@ -108,28 +114,116 @@ class RespClient:
         return calls
 
 
-class RedisServer:
-    """One `redis-server` process on a free loopback port, no persistence."""
+def make_tls_files(folder: str) -> dict[str, str]:
+    """A private CA and a server certificate it signed (for 127.0.0.1 and localhost),
+    plus a second, unrelated CA, made with the `openssl` command: PEM paths by name."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("openssl is not installed (Debian/Ubuntu: `sudo apt-get install -y openssl`)")
+    files = {
+        name: os.path.join(folder, f"{name}.pem")
+        for name in ("ca", "ca_key", "other_ca", "other_key", "cert", "key")
+    }
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"]
+    for ca, key, name in (("ca", "ca_key", "framesieve test CA"), ("other_ca", "other_key", "unrelated CA")):
+        subprocess.run(
+            [
+                openssl,
+                "req",
+                "-x509",
+                *ec,
+                "-keyout",
+                files[key],
+                "-out",
+                files[ca],
+                "-subj",
+                f"/CN={name}",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    csr, ext = os.path.join(folder, "server.csr"), os.path.join(folder, "server.ext")
+    with open(ext, "w") as f:
+        f.write(
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+            "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"
+        )
+    subprocess.run(
+        [openssl, "req", *ec, "-keyout", files["key"], "-out", csr, "-subj", "/CN=localhost"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            openssl,
+            "x509",
+            "-req",
+            "-in",
+            csr,
+            "-CA",
+            files["ca"],
+            "-CAkey",
+            files["ca_key"],
+            "-CAcreateserial",
+            "-out",
+            files["cert"],
+            "-days",
+            "2",
+            "-extfile",
+            ext,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return files
 
-    def __init__(self, port: int | None = None) -> None:
+
+class RedisServer:
+    """One `redis-server` process on a free loopback port, no persistence.
+
+    ``extra_args`` go to the server as they are (e.g. ``--user`` ACL rules);
+    ``tls`` (from :func:`make_tls_files`) makes it serve TLS only, on ``port``.
+    ``admin`` is the AUTH (user, password) the fixture's own client uses.
+    """
+
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        extra_args: list[str] | None = None,
+        tls: dict[str, str] | None = None,
+        admin: tuple[str, str] | None = None,
+    ) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError(INSTALL_HINT)
         self.binary = binary
         self.port = port if port is not None else free_port()
+        self.extra_args = list(extra_args or [])
+        self.tls = tls
+        self.admin = admin
         self._dir = tempfile.TemporaryDirectory(prefix="framesieve-redis-")
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        scheme = "rediss" if self.tls else "redis"
+        return f"{scheme}://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> None:
+        ports = ["--port", str(self.port)]
+        if self.tls:
+            ports = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", self.tls["cert"],
+                     "--tls-key-file", self.tls["key"], "--tls-ca-cert-file", self.tls["ca"],
+                     "--tls-auth-clients", "no"]  # fmt: skip
         self.process = subprocess.Popen(
             [
                 self.binary,
-                "--port",
-                str(self.port),
+                *ports,
                 "--bind",
                 "127.0.0.1",
                 "--save",
@@ -142,6 +236,7 @@ class RedisServer:
                 "no",
                 "--loglevel",
                 "warning",
+                *self.extra_args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -152,10 +247,10 @@ class RedisServer:
                 err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
                 raise RuntimeError(f"redis-server exited with {self.process.returncode}: {err}")
             try:
-                with RespClient(self.port, timeout=0.5) as client:
+                with self.client(timeout=0.5) as client:
                     if client.command("PING") == "PONG":
                         return
-            except OSError:
+            except (OSError, RuntimeError):
                 pass
             if time.monotonic() > deadline:
                 self.stop()
@@ -180,8 +275,11 @@ class RedisServer:
         self.stop()
         self.start()
 
-    def client(self) -> RespClient:
-        return RespClient(self.port)
+    def client(self, timeout: float = 5.0) -> RespClient:
+        client = RespClient(self.port, timeout=timeout, tls_ca=self.tls["ca"] if self.tls else None)
+        if self.admin is not None:
+            client.command("AUTH", *self.admin)
+        return client
 
     def close(self) -> None:
         self.stop()

@@ -27,7 +27,7 @@ from framesieve.cli.common import EXIT_OK, EXIT_USAGE, read_config
 from framesieve.cli.progress import Progress
 from framesieve.config import Config, default_config, load_config
 from framesieve.engine import ActiveLearning
-from framesieve.errors import ConfigError, FramesieveError, SourceError
+from framesieve.errors import ConfigError, FramesieveError, InvalidInputError, SourceError
 
 EXIT_ERROR = 1  # the run failed part way, or datapoints were rejected for good
 EXIT_PENDING = 3  # finished, but datapoints still wait in the outbox (destination unreachable)
@@ -98,7 +98,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--api-key", metavar="K", help="default: $ROBOFLOW_API_KEY (preferred: arguments show in `ps`)"
     )
     roboflow.add_argument("--api-url", metavar="URL", help="default: $ROBOFLOW_API_URL or the Roboflow API")
-    run.add_argument("--redis", metavar="URL", help="share limits through Redis (redis://host:port/db)")
+    run.add_argument(
+        "--redis",
+        metavar="URL",
+        help="share limits through Redis (redis://[user:password@]host:port/db, rediss:// for TLS)",
+    )
+    run.add_argument(
+        "--redis-ca", metavar="FILE", help="PEM file of the CA that signed the Redis server's certificate"
+    )
     run.add_argument("--max-frames", type=_non_negative_int, metavar="N", help="stop after N frames")
     run.add_argument(
         "--batch-size",
@@ -262,7 +269,12 @@ def _model(args: argparse.Namespace) -> Any:
 
 
 def _engine(args: argparse.Namespace, config: Config | None, model: Any) -> tuple[ActiveLearning, str]:
-    limiter = RedisLimiter(args.redis) if args.redis else None
+    if args.redis_ca and not args.redis:
+        raise UsageError("--redis-ca: needs --redis rediss://...")
+    try:
+        limiter = RedisLimiter(args.redis, tls_ca_cert=args.redis_ca) if args.redis else None
+    except InvalidInputError as err:
+        raise UsageError(f"--redis: {err}") from None
     # Waiting is decided per source by run_stream (files and folders wait, live sources drop).
     options: dict[str, Any] = {"limiter": limiter, "model_id": model.model_id, "seed": args.seed}
     if args.outbox:

@@ -9,6 +9,7 @@
 mod health;
 mod pool;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -40,6 +41,9 @@ pub struct RedisOptions {
     pub retry_interval: Duration,
     /// At most one fallback warning per this interval.
     pub warn_interval: Duration,
+    /// A PEM file of the CA that signed the server's certificate (`rediss://`
+    /// only); without it the system roots verify the server.
+    pub tls_ca_cert: Option<PathBuf>,
 }
 
 impl RedisOptions {
@@ -63,6 +67,7 @@ impl Default for RedisOptions {
             timeout: Duration::from_secs(1),
             retry_interval: Duration::from_secs(1),
             warn_interval: Duration::from_secs(60),
+            tls_ca_cert: None,
         }
     }
 }
@@ -111,17 +116,11 @@ pub struct RedisLimiter {
 }
 
 impl RedisLimiter {
-    /// Parses `url` (e.g. `redis://:password@host:6379/0`); connects lazily, on
-    /// the first decision.
+    /// Parses `url` (e.g. `redis://user:password@host:6379/0`, or `rediss://`
+    /// for TLS); connects lazily, on the first decision.
     pub fn new(url: &str, options: RedisOptions) -> Result<Self, LimitsError> {
         let display_url = mask_url(url);
-        let client = ::redis::Client::open(url).map_err(|err| {
-            // The parser's messages name the problem, not the URL's parts.
-            LimitsError::InvalidUrl(format!(
-                "invalid Redis URL {display_url:?}: {err} \
-                 (expected redis://[user:password@]host[:port][/db])"
-            ))
-        })?;
+        let client = open_client(url, &display_url, options.tls_ca_cert.as_deref())?;
         Ok(RedisLimiter {
             client,
             display_url,
@@ -312,6 +311,69 @@ impl RedisLimiter {
         self.with_connection("PING", |con| {
             ::redis::cmd("PING").query::<String>(con).map(drop)
         })
+    }
+}
+
+/// The client for `url`: plain, or TLS verified by the system roots or by the
+/// CA file given. Never an unverified connection: `#insecure` is refused here
+/// (and the redis crate is built without its insecure feature).
+fn open_client(
+    url: &str,
+    display_url: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Result<::redis::Client, LimitsError> {
+    let invalid = |why: String| {
+        LimitsError::InvalidUrl(format!(
+            "invalid Redis URL {display_url:?}: {why} \
+             (expected redis://[user:password@]host[:port][/db] or rediss://... for TLS; \
+             characters such as @ : / ? # in a password percent-encoded)"
+        ))
+    };
+    let tls = url.starts_with("rediss://");
+    if tls && url.contains('#') {
+        return Err(invalid(
+            "a URL fragment (such as #insecure) is not accepted: the server's certificate \
+             is always verified (pass tls_ca_cert for a private CA)"
+                .to_string(),
+        ));
+    }
+    let info = ::redis::IntoConnectionInfo::into_connection_info(url)
+        // The parser's messages name the problem, not the URL's parts.
+        .map_err(|err| invalid(err.to_string()))?;
+    match ca_file {
+        None => ::redis::Client::open(info).map_err(|err| invalid(err.to_string())),
+        Some(path) => {
+            if !tls {
+                return Err(LimitsError::InvalidOption(format!(
+                    "tls_ca_cert: needs a rediss:// (TLS) URL, got {display_url:?}"
+                )));
+            }
+            let pem = std::fs::read(path).map_err(|err| {
+                LimitsError::InvalidOption(format!(
+                    "tls_ca_cert: cannot read {}: {err}",
+                    path.display()
+                ))
+            })?;
+            if !pem
+                .windows(b"-----BEGIN CERTIFICATE-----".len())
+                .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+            {
+                return Err(LimitsError::InvalidOption(format!(
+                    "tls_ca_cert: {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                    path.display()
+                )));
+            }
+            let certificates = ::redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem),
+            };
+            ::redis::Client::build_with_tls(info, certificates).map_err(|err| {
+                LimitsError::InvalidOption(format!(
+                    "tls_ca_cert: {} cannot be used as a CA: {err}",
+                    path.display()
+                ))
+            })
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! `RedisLimiter`: limits (and the near-duplicate hashes of
 //! `crate::dedup::shared`) shared through Redis; every call runs detached.
 
+use std::path::PathBuf;
+
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
@@ -21,10 +23,11 @@ pub struct PyRedisLimiter {
 #[pymethods]
 impl PyRedisLimiter {
     #[new]
-    #[pyo3(signature = (url, *, strict = false, connect_timeout = 1.0, timeout = 1.0, retry_interval = 1.0))]
+    #[pyo3(signature = (url, *, strict = false, tls_ca_cert = None, connect_timeout = 1.0, timeout = 1.0, retry_interval = 1.0))]
     fn new(
         url: &str,
         strict: bool,
+        tls_ca_cert: Option<PathBuf>,
         connect_timeout: f64,
         timeout: f64,
         retry_interval: f64,
@@ -34,6 +37,7 @@ impl PyRedisLimiter {
             connect_timeout: RedisOptions::seconds("connect_timeout", connect_timeout)?,
             timeout: RedisOptions::seconds("timeout", timeout)?,
             retry_interval: RedisOptions::seconds("retry_interval", retry_interval)?,
+            tls_ca_cert,
             ..RedisOptions::default()
         };
         Ok(PyRedisLimiter {
