@@ -289,3 +289,49 @@ def test_bad_configs_fail_alike(strategies, enabled):
         assert got == want
     else:
         assert got[1].split(":")[0] == want[1].split(":")[0], (got, want)
+
+
+# Element names numpy stores in `U` items: trailing NULs are stripped on the
+# way in, inner ones kept; non-BMP characters and lone surrogates are one
+# UCS-4 code unit each.
+item_name = st.one_of(
+    st.sampled_from(CLASSES),
+    st.text(alphabet=st.sampled_from(["a", "b", "c", "r", "\0", "Ü", "\U0001f600", "\ud800"]), max_size=4),
+)
+
+
+@st.composite
+def str_arrays(draw, names):
+    """`names` as a numpy array of str: `U` of some width and byte order, or object; maybe strided."""
+    form = draw(st.sampled_from(["U", "object"]))
+    if form == "object":
+        base = np.array(names + names, dtype=object)
+    else:
+        width = max([len(n) for n in names] + [1]) + draw(st.integers(0, 3))
+        order = draw(st.sampled_from(["<", ">", "="]))
+        base = np.array(names + names, dtype=f"{order}U{width}")
+    # The same names again at stride 2 (a non-contiguous view) or contiguous.
+    if draw(st.booleans()):
+        strided = np.empty(2 * len(names), dtype=base.dtype)
+        strided[::2] = names
+        strided[1::2] = draw(st.lists(item_name, min_size=len(names), max_size=len(names)))
+        return strided[::2]
+    return base[: len(names)]
+
+
+@SETTINGS
+@given(data=st.data(), cfg=configs(), seed=seeds)
+def test_str_arrays_decide_like_lists_in_the_reference(data, cfg, seed):
+    rust = fs.Sampler(cfg, seed=seed)
+    ref = fs.reference.Sampler(cfg, seed=seed)
+    conf = confidences(cfg).filter(lambda c: isinstance(c, float))
+    for _ in range(3):
+        names = data.draw(st.lists(item_name, max_size=10))
+        values = np.array(data.draw(st.lists(conf, min_size=len(names), max_size=len(names))), dtype=np.float64)
+        array = data.draw(str_arrays(names))
+        # What numpy holds (trailing NULs gone), as a list of str for the reference.
+        held = [str(x) for x in array.tolist()]
+        kind = data.draw(st.sampled_from(DETECTION_TYPES))
+        assert outcome(lambda: rust.evaluate_detections(values, class_name=array, prediction_type=kind)) == outcome(
+            lambda: ref.evaluate_detections(values, class_name=held, prediction_type=kind)
+        )

@@ -65,10 +65,12 @@ impl<'a> ClassLookup<'a> {
     /// # Safety
     /// `s` must point to a live `str` (or subclass) object, GIL held.
     #[inline]
-    unsafe fn index_ptr(&mut self, py: Python<'_>, s: *mut ffi::PyObject) -> u32 {
+    pub(super) unsafe fn index_ptr(&mut self, py: Python<'_>, s: *mut ffi::PyObject) -> u32 {
         let key = s as usize;
-        // Small str objects sit in 64-byte allocator slots: bits 6.. tell them apart.
-        let slot = (key >> 6) % self.cache.len();
+        // Fibonacci hashing of the address: small str objects sit in
+        // pymalloc size classes (56, 64, 72 bytes...), so plain address bits
+        // alias; the top 4 bits of the product spread them over 16 slots.
+        let slot = ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) as usize;
         if self.cache[slot].0 == key {
             return self.cache[slot].1;
         }
