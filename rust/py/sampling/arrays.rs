@@ -398,7 +398,7 @@ unsafe fn head(item: *const u8, size: usize) -> u64 {
 #[inline(always)]
 unsafe fn same_tail(item: *const u8, bytes: &[u8]) -> bool {
     let size = bytes.len();
-    let mut k = if size >= 8 { 8 } else { size };
+    let mut k = size.min(8);
     while k + 8 <= size {
         let a = (item.add(k) as *const u64).read_unaligned();
         let b = (bytes.as_ptr().add(k) as *const u64).read_unaligned();
