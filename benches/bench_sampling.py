@@ -5,6 +5,10 @@ epsilon 0.1; detections_number_based more_than 3; close_to_threshold on 2 other
 classes), detections given as Roboflow dicts and as arrays (float32 confidence
 + int64 class_id), N = 0, 10, 100, 1000 objects. Prints the median µs per
 frame of each and the ratio reference / Rust, all measured in this one run.
+A second table gives the class names as strings, the way
+`supervision.Detections.data["class_name"]` holds them (a numpy `<U` array)
+and as an object array of str, next to the int64 class_id figure (the
+baseline) and the reference on the same `<U` array.
 
 Run: make build-release && .venv/bin/python benches/bench_sampling.py
 """
@@ -119,6 +123,36 @@ def main() -> None:
         print(
             f"{n:>5} | {d_rust:>10.3f} {d_ref:>10.2f} {d_ref / d_rust:>6.0f}x | "
             f"{a_rust:>11.3f} {a_ref:>10.2f} {a_ref / a_rust:>6.0f}x"
+        )
+    print()
+    header = (
+        f"{'N':>5} | {'class_id':>9} {'<U':>9} {'object':>9} {'<U/id':>6} {'obj/id':>6} | "
+        f"{'<U ref':>9} {'ref/<U':>7}"
+    )
+    print("class names as strings, Rust µs (median); ratios vs int64 class_id in this run")
+    print(header)
+    print("-" * len(header))
+    for n in SIZES:
+        _, confidence, class_id = detections(n, rng)
+        unicode = np.array([CLASSES[k] for k in class_id], dtype=str)
+        objects = unicode.astype(object)
+        assert unicode.dtype.kind == "U"
+        # Same seed, same decisions, whichever way the classes are given.
+        twins = [fs.Sampler(CONFIG, seed=n, class_names=CLASSES) for _ in range(3)]
+        for _ in range(20):
+            got = [
+                twins[0].evaluate_detections(confidence, class_id=class_id),
+                twins[1].evaluate_detections(confidence, class_name=unicode),
+                twins[2].evaluate_detections(confidence, class_name=objects),
+            ]
+            assert got[0] == got[1] == got[2], got
+        t_id = median_us(lambda c=confidence, k=class_id: rust.evaluate_detections(c, class_id=k))
+        t_u = median_us(lambda c=confidence, k=unicode: rust.evaluate_detections(c, class_name=k))
+        t_o = median_us(lambda c=confidence, k=objects: rust.evaluate_detections(c, class_name=k))
+        t_ref = median_us(lambda c=confidence, k=unicode: ref.evaluate_detections(c, class_name=k))
+        print(
+            f"{n:>5} | {t_id:>9.3f} {t_u:>9.3f} {t_o:>9.3f} {t_u / t_id:>5.2f}x {t_o / t_id:>5.2f}x | "
+            f"{t_ref:>9.2f} {t_ref / t_u:>6.0f}x"
         )
 
 

@@ -33,6 +33,11 @@ impl ClassTable {
         self.names.is_empty()
     }
 
+    /// The names, in index order.
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.names.iter().map(|n| &**n)
+    }
+
     /// The index of every class no strategy selects.
     #[inline]
     pub fn unknown(&self) -> u32 {

@@ -9,6 +9,7 @@ predictions, and arrays give the same names as the equivalent dicts.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -289,3 +290,84 @@ def test_bad_configs_fail_alike(strategies, enabled):
         assert got == want
     else:
         assert got[1].split(":")[0] == want[1].split(":")[0], (got, want)
+
+
+# Element names numpy stores in `U` items: trailing NULs are stripped on the
+# way in, inner ones kept; non-BMP characters and lone surrogates are one
+# UCS-4 code unit each.
+item_name = st.one_of(
+    st.sampled_from(CLASSES),
+    st.text(alphabet=st.sampled_from(["a", "b", "c", "r", "\0", "Ü", "\U0001f600", "\ud800"]), max_size=4),
+)
+
+
+@st.composite
+def str_arrays(draw, names):
+    """`names` as a numpy array of str: `U` of some width and byte order, or object; maybe strided."""
+    form = draw(st.sampled_from(["U", "object"]))
+    if form == "object":
+        base = np.array(names + names, dtype=object)
+    else:
+        width = max([len(n) for n in names] + [1]) + draw(st.integers(0, 3))
+        order = draw(st.sampled_from(["<", ">", "="]))
+        base = np.array(names + names, dtype=f"{order}U{width}")
+    # The same names again at stride 2 (a non-contiguous view) or contiguous.
+    if draw(st.booleans()):
+        strided = np.empty(2 * len(names), dtype=base.dtype)
+        strided[::2] = names
+        strided[1::2] = draw(st.lists(item_name, min_size=len(names), max_size=len(names)))
+        return strided[::2]
+    return base[: len(names)]
+
+
+@SETTINGS
+@given(data=st.data(), cfg=configs(), seed=seeds)
+def test_str_arrays_decide_like_lists_in_the_reference(data, cfg, seed):
+    rust = fs.Sampler(cfg, seed=seed)
+    ref = fs.reference.Sampler(cfg, seed=seed)
+    conf = confidences(cfg).filter(lambda c: isinstance(c, float))
+    for _ in range(3):
+        names = data.draw(st.lists(item_name, max_size=10))
+        drawn = data.draw(st.lists(conf, min_size=len(names), max_size=len(names)))
+        values = np.array(drawn, dtype=np.float64)
+        array = data.draw(str_arrays(names))
+        # What numpy holds (trailing NULs gone), as a list of str for the reference.
+        held = [str(x) for x in array.tolist()]
+        kind = data.draw(st.sampled_from(DETECTION_TYPES))
+        got = outcome(
+            lambda v=values, a=array, k=kind: rust.evaluate_detections(v, class_name=a, prediction_type=k)
+        )
+        want = outcome(
+            lambda v=values, h=held, k=kind: ref.evaluate_detections(v, class_name=h, prediction_type=k)
+        )
+        assert got == want
+
+
+@st.composite
+def shuffled_detections(draw, cfg):
+    """A detection prediction whose objects differ in key order, extra keys,
+    deleted entries and key identity (JSON-decoded keys are not interned)."""
+    conf = confidences(cfg).filter(lambda c: isinstance(c, float))
+    objects = []
+    for c, k in draw(st.lists(st.tuples(conf, class_name), max_size=8)):
+        fields = [("confidence", c), ("class", k)] + [(f"x{j}", j) for j in range(draw(st.integers(0, 6)))]
+        order = draw(st.permutations(fields))
+        obj = dict(order)
+        if draw(st.booleans()):  # a hole in the entries before the keys
+            obj = {"gone": 0, **obj}
+            del obj["gone"]
+        if draw(st.booleans()):
+            obj = json.loads(json.dumps(obj))
+        objects.append(obj)
+    return {"predictions": objects}
+
+
+@SETTINGS
+@given(data=st.data(), cfg=configs(), seed=seeds)
+def test_dicts_of_any_layout_decide_like_the_reference(data, cfg, seed):
+    rust, ref = fs.Sampler(cfg, seed=seed), fs.reference.Sampler(cfg, seed=seed)
+    for _ in range(3):
+        prediction = data.draw(shuffled_detections(cfg))
+        kind = data.draw(st.sampled_from(DETECTION_TYPES))
+        got = outcome(lambda p=prediction, k=kind: rust.evaluate(p, k))
+        assert got == outcome(lambda p=prediction, k=kind: ref.evaluate(p, k))

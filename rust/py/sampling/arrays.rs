@@ -4,6 +4,9 @@
 //! ones are evaluated with the GIL released.
 
 use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use std::ptr::addr_of_mut;
+
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 use pyo3::Borrowed;
@@ -297,22 +300,7 @@ pub fn class_name_indices(
         }
         b'O' => {
             check_len("class_name", array.len(), n)?;
-            let objects = value
-                .cast::<PyArray1<Py<PyAny>>>()?
-                .try_readonly()
-                .map_err(|_| {
-                    invalid_input("class_name: the array is mutably borrowed elsewhere")
-                })?;
-            let mut lookup = ClassLookup::new(table);
-            let mut out = Vec::with_capacity(n);
-            for (i, item) in objects.as_array().iter().enumerate() {
-                let item = item.bind(value.py());
-                let s = item
-                    .cast::<PyString>()
-                    .map_err(|_| expected(&format!("class_name[{i}]"), "a str", item))?;
-                out.push(lookup.index(s));
-            }
-            Ok(out)
+            object_classes(value.py(), value.cast::<PyArray1<Py<PyAny>>>()?, table)
         }
         _ => Err(invalid_type(format!(
             "class_name: expected str elements (dtype U or object), got dtype {}",
@@ -321,64 +309,151 @@ pub fn class_name_indices(
     }
 }
 
-/// Class indices of a numpy `U` array, read from its buffer (UCS-4 code
-/// units, NUL-padded) without creating a Python str per element.
+/// Class indices of a numpy object array of str: the element pointers are
+/// read from the buffer (no borrow flags, no reference counting) and each
+/// distinct str object is looked up once (`ClassLookup` caches by address).
+fn object_classes(
+    py: Python<'_>,
+    array: &Bound<'_, PyArray1<Py<PyAny>>>,
+    table: &ClassTable,
+) -> PyResult<Vec<u32>> {
+    let n = array.len();
+    // SAFETY: a 1-D object array of `n` pointers at `data + i * stride`; the
+    // GIL is held and no Python code runs while it is read (a lookup only
+    // encodes a str to UTF-8), so no element is replaced or freed meanwhile.
+    let (data, stride) = unsafe {
+        let raw = &*array.as_array_ptr();
+        (raw.fields.data as *const u8, *raw.fields.strides)
+    };
+    let mut lookup = ClassLookup::new(table);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        // SAFETY: as above; the slot may be unaligned for a strided view.
+        let item = unsafe {
+            (data.wrapping_offset(i as isize * stride) as *const *mut ffi::PyObject)
+                .read_unaligned()
+        };
+        // SAFETY: a non-null element is a live object owned by the array.
+        let is_str = !item.is_null()
+            && unsafe {
+                ffi::Py_TYPE(item) == addr_of_mut!(ffi::PyUnicode_Type)
+                    || ffi::PyUnicode_Check(item) != 0
+            };
+        if !is_str {
+            let got = if item.is_null() {
+                py.None().into_bound(py)
+            } else {
+                // SAFETY: live, see above.
+                unsafe { Bound::from_borrowed_ptr(py, item) }
+            };
+            return Err(expected(&format!("class_name[{i}]"), "a str", &got));
+        }
+        // SAFETY: a live str, GIL held.
+        out.push(unsafe { lookup.index_ptr(py, item) });
+    }
+    Ok(out)
+}
+
+/// A selected name as a numpy `U` item of `width` code units would hold
+/// it (UCS-4, NUL-padded, in the array's byte order), or None when no item
+/// can equal it: longer than the width, or ending in NUL (numpy strips
+/// trailing NULs, so no item reads back with one).
+fn encode_item(name: &str, width: usize, swap: bool) -> Option<Vec<u8>> {
+    if name.ends_with('\0') {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(4 * width);
+    for c in name.chars() {
+        if bytes.len() == 4 * width {
+            return None;
+        }
+        let u = c as u32;
+        bytes.extend_from_slice(&if swap { u.swap_bytes() } else { u }.to_ne_bytes());
+    }
+    bytes.resize(4 * width, 0);
+    Some(bytes)
+}
+
+/// The first up-to-8 bytes of an item, as a u64 (a cheap first comparison).
+///
+/// # Safety
+/// `item` must point to `size` readable bytes.
+#[inline(always)]
+unsafe fn head(item: *const u8, size: usize) -> u64 {
+    if size >= 8 {
+        (item as *const u64).read_unaligned()
+    } else if size >= 4 {
+        u64::from((item as *const u32).read_unaligned())
+    } else {
+        0
+    }
+}
+
+/// Whether the item equals `bytes` (of the item's size) past the leading
+/// bytes `head` compared: 8 bytes at a time, inline (a `memcmp` call costs
+/// more than these short names).
+///
+/// # Safety
+/// `item` must point to `bytes.len()` readable bytes.
+#[inline(always)]
+unsafe fn same_tail(item: *const u8, bytes: &[u8]) -> bool {
+    let size = bytes.len();
+    let mut k = size.min(8);
+    while k + 8 <= size {
+        let a = (item.add(k) as *const u64).read_unaligned();
+        let b = (bytes.as_ptr().add(k) as *const u64).read_unaligned();
+        if a != b {
+            return false;
+        }
+        k += 8;
+    }
+    // Sizes are whole code units: at most one 4-byte unit is left.
+    k == size
+        || (item.add(k) as *const u32).read_unaligned()
+            == (bytes.as_ptr().add(k) as *const u32).read_unaligned()
+}
+
+/// Class indices of a numpy `U` array, read from its buffer without decoding
+/// an element: the raw bytes of each item are compared with the selected
+/// names pre-encoded at the array's width and byte order, first by their
+/// leading 8 bytes (which tell most names apart), then in full.
 fn unicode_classes(array: &Bound<'_, PyUntypedArray>, table: &ClassTable) -> Vec<u32> {
     let n = array.len();
     let dtype = array.dtype();
-    let width = dtype.itemsize() / 4;
+    let size = dtype.itemsize();
+    let width = size / 4;
     let swap = dtype.is_native_byteorder() == Some(false);
-    // SAFETY: a 1-D array of `n` items of `itemsize` bytes at `data + i * stride`;
+    // (leading bytes, whole item, class index) per name an item can equal.
+    let candidates: Vec<(u64, Vec<u8>, u32)> = table
+        .names()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let bytes = encode_item(name, width, swap)?;
+            // SAFETY: `bytes` holds `size` bytes.
+            let h = unsafe { head(bytes.as_ptr(), size) };
+            Some((h, bytes, i as u32))
+        })
+        .collect();
+    let unknown = table.unknown();
+    // SAFETY: a 1-D array of `n` items of `size` bytes at `data + i * stride`;
     // the GIL is held, so no Python code resizes it while we read.
     let (data, stride) = unsafe {
         let raw = &*array.as_array_ptr();
         (raw.fields.data as *const u8, *raw.fields.strides)
     };
     let mut out = Vec::with_capacity(n);
-    let mut name = String::new();
-    let mut last: Option<(*const u8, u32)> = None;
     for i in 0..n {
         let item = data.wrapping_offset(i as isize * stride);
-        let mut units = (0..width).map(|k| {
-            // SAFETY: within the item, see above; the buffer may be unaligned.
-            let u = unsafe { (item.add(4 * k) as *const u32).read_unaligned() };
-            if swap {
-                u.swap_bytes()
-            } else {
-                u
-            }
-        });
-        if let Some((prev, idx)) = last {
-            // Equal bytes as the previous element: same class (common in runs).
-            // SAFETY: both items lie within the buffer.
-            let same = unsafe {
-                std::slice::from_raw_parts(prev, 4 * width)
-                    == std::slice::from_raw_parts(item, 4 * width)
-            };
-            if same {
-                out.push(idx);
-                continue;
-            }
-        }
-        name.clear();
-        let mut valid = true;
-        for u in units.by_ref() {
-            if u == 0 {
+        // SAFETY: the item lies within the buffer, see above (maybe unaligned).
+        let h = unsafe { head(item, size) };
+        let mut idx = unknown;
+        for (ch, bytes, k) in &candidates {
+            // SAFETY: as above.
+            if *ch == h && unsafe { same_tail(item, bytes) } {
+                idx = *k;
                 break;
             }
-            match char::from_u32(u) {
-                Some(c) => name.push(c),
-                None => valid = false,
-            }
         }
-        // numpy strips trailing NULs only: an inner NUL is part of the string.
-        let rest_zero = units.all(|u| u == 0);
-        let idx = if valid && rest_zero {
-            table.get(&name)
-        } else {
-            table.unknown()
-        };
-        last = Some((item, idx));
         out.push(idx);
     }
     out

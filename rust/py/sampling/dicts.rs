@@ -39,20 +39,25 @@ fn required<'py>(
     }
 }
 
+/// Slots of the per-call class cache: room for a frame's distinct class
+/// strings without colliding (a miss re-reads the string and scans the table).
+const CACHE_SLOTS: usize = 64;
+
 /// Class string -> class index, remembering recent str objects by
 /// address: class strings usually repeat within a prediction. The cache
 /// lives for one call, while the prediction holds the strings alive.
 pub(super) struct ClassLookup<'a> {
     table: &'a ClassTable,
-    /// Direct-mapped by address bits; address 0 (no object) marks an empty slot.
-    cache: [(usize, u32); 16],
+    /// Open-addressed by a hash of the address (a filled table is
+    /// overwritten at the home slot); address 0 (no object) marks an empty slot.
+    cache: [(usize, u32); CACHE_SLOTS],
 }
 
 impl<'a> ClassLookup<'a> {
     pub(super) fn new(table: &'a ClassTable) -> Self {
         ClassLookup {
             table,
-            cache: [(0, 0); 16],
+            cache: [(0, 0); CACHE_SLOTS],
         }
     }
 
@@ -65,12 +70,24 @@ impl<'a> ClassLookup<'a> {
     /// # Safety
     /// `s` must point to a live `str` (or subclass) object, GIL held.
     #[inline]
-    unsafe fn index_ptr(&mut self, py: Python<'_>, s: *mut ffi::PyObject) -> u32 {
+    pub(super) unsafe fn index_ptr(&mut self, py: Python<'_>, s: *mut ffi::PyObject) -> u32 {
         let key = s as usize;
-        // Small str objects sit in 64-byte allocator slots: bits 6.. tell them apart.
-        let slot = (key >> 6) % self.cache.len();
-        if self.cache[slot].0 == key {
-            return self.cache[slot].1;
+        // Fibonacci hashing of the address: small str objects sit in
+        // pymalloc size classes (56, 64, 72 bytes...), so plain address bits
+        // alias; the top bits of the product spread them. Linear probing
+        // up to 4 slots, then the home slot is overwritten.
+        let home = ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+        let mut slot = home;
+        for probe in 0..4 {
+            let at = (home + probe) % CACHE_SLOTS;
+            match self.cache[at].0 {
+                k if k == key => return self.cache[at].1,
+                0 => {
+                    slot = at;
+                    break;
+                }
+                _ => {}
+            }
         }
         let mut size: ffi::Py_ssize_t = 0;
         let data = ffi::PyUnicode_AsUTF8AndSize(s, &mut size);
@@ -109,6 +126,52 @@ unsafe fn borrowed_item(
     Ok(value)
 }
 
+/// Where a key sat in the previous object's dict. Detections of one
+/// prediction are built alike, so their keys sit at the same entry index:
+/// `PyDict_Next` from that index reads the entry directly, and an entry whose
+/// key is the very (interned) key object is that key's value, a fraction of
+/// a hashed lookup's cost. Any other entry falls back to the lookup.
+#[derive(Clone, Copy, Default)]
+struct KeyHint(Option<ffi::Py_ssize_t>);
+
+impl KeyHint {
+    /// `mapping[key]` as a borrowed pointer, or the missing-key error.
+    ///
+    /// # Safety
+    /// As `borrowed_item`.
+    #[inline]
+    unsafe fn item(
+        &mut self,
+        py: Python<'_>,
+        mapping: *mut ffi::PyObject,
+        key: &Bound<'_, PyString>,
+        owner: impl FnOnce() -> String,
+    ) -> PyResult<*mut ffi::PyObject> {
+        let want = key.as_ptr();
+        let mut k: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut v: *mut ffi::PyObject = std::ptr::null_mut();
+        if let Some(at) = self.0 {
+            let mut pos = at;
+            if ffi::PyDict_Next(mapping, &mut pos, &mut k, &mut v) != 0 && k == want {
+                return Ok(v);
+            }
+        } else {
+            // Learn the index from this dict: scan its entries for the key
+            // object itself (keys of other identity, e.g. from a JSON
+            // decoder, are never found so: the lookup serves them).
+            let mut pos: ffi::Py_ssize_t = 0;
+            while ffi::PyDict_Next(mapping, &mut pos, &mut k, &mut v) != 0 {
+                if k == want {
+                    self.0 = Some(pos - 1);
+                    return Ok(v);
+                }
+            }
+            self.0 = Some(-1);
+        }
+        borrowed_item(py, mapping, key, owner)
+    }
+}
+
 /// The hot loop of `evaluate` on detections: one object's confidence and
 /// class index. Exact types are recognised by pointer and read through
 /// borrowed references (no refcount traffic); anything else takes the checked
@@ -119,6 +182,7 @@ fn read_detection(
     item: &Bound<'_, PyAny>,
     i: usize,
     keys: (&Bound<'_, PyString>, &Bound<'_, PyString>),
+    hints: &mut (KeyHint, KeyHint),
     lookup: Option<&mut ClassLookup<'_>>,
 ) -> PyResult<(f64, u32)> {
     let d = item.as_ptr();
@@ -129,7 +193,7 @@ fn read_detection(
             return Err(expected(&format!("predictions[{i}]"), "a dict", item));
         }
         let owner = || format!("predictions[{i}]");
-        let c = borrowed_item(py, d, keys.0, owner)?;
+        let c = hints.0.item(py, d, keys.0, owner)?;
         let confidence = if ffi::Py_TYPE(c) == addr_of_mut!(ffi::PyFloat_Type) {
             ffi::PyFloat_AsDouble(c)
         } else {
@@ -137,7 +201,7 @@ fn read_detection(
                 format!("predictions[{i}].confidence")
             })?
         };
-        let k = borrowed_item(py, d, keys.1, owner)?;
+        let k = hints.1.item(py, d, keys.1, owner)?;
         if ffi::Py_TYPE(k) != addr_of_mut!(ffi::PyUnicode_Type) && ffi::PyUnicode_Check(k) == 0 {
             let class = Bound::from_borrowed_ptr(py, k);
             return Err(expected(
@@ -179,6 +243,7 @@ pub fn detections(
     let needs_classes = core.needs_classes(TaskType::Detection);
     let mut lookup = ClassLookup::new(core.classes());
     let keys = (intern!(py, "confidence"), intern!(py, "class"));
+    let mut hints = (KeyHint::default(), KeyHint::default());
     for (i, slot) in objects.iter_mut().enumerate() {
         let item = list.get_item(i)?;
         let lookup = if needs_classes {
@@ -186,7 +251,7 @@ pub fn detections(
         } else {
             None
         };
-        *slot = read_detection(py, &item, i, keys, lookup)?;
+        *slot = read_detection(py, &item, i, keys, &mut hints, lookup)?;
     }
     Ok(core.detections(objects.iter().copied()))
 }
