@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
+from typing import Any
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
-_installed = False
 MASK = "***"
-# Up to the last "@" of the URL: a password may hold unencoded "@", "/", "?" or "#".
+# Up to the last "@" of the word: a password may hold "@", "/" or ":" unencoded (a host
+# cannot), and masking too much is the safe side.
 _CREDENTIALS = re.compile(r"(?<=://)\S*@")
 
 
@@ -28,26 +30,34 @@ def redact(text: str) -> str:
     return text
 
 
-class _RedactingFilter(logging.Filter):
-    """Rewrites records of the HTTP libraries, which log request URLs (query included)."""
+#: loggers (and all their children) whose records may carry a request URL or an answer
+_LOGGERS = frozenset({"httpx", "httpcore", "urllib3", "hpack", "h11", "h2", "framesieve"})
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _secrets:
+
+def _redacting_factory(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    """Wraps the record factory: a record of those loggers is redacted as it is made, before any
+    handler or filter sees it (a filter on ``httpcore`` misses ``httpcore.http11``'s records)."""
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        if _secrets and record.name.partition(".")[0] in _LOGGERS:
             message = record.getMessage()
             clean = redact(message)
             if clean != message:
                 record.msg, record.args = clean, None
-        return True
+        return record
+
+    factory.redacts_framesieve_secrets = True  # type: ignore[attr-defined]
+    return factory
 
 
 def register_secret(secret: str) -> None:
-    """Redacts ``secret`` from now on in what the HTTP libraries log."""
-    global _installed
+    """Redacts ``secret`` from now on in what the HTTP libraries and framesieve log."""
     if not secret:
         return
     with _lock:
         _secrets.add(secret)
-        if not _installed:
-            _installed = True
-            for name in ("httpx", "httpcore", "urllib3", "hpack"):
-                logging.getLogger(name).addFilter(_RedactingFilter())
+        # Installed again if something replaced the factory since (another library, a test harness).
+        current = logging.getLogRecordFactory()
+        if not getattr(current, "redacts_framesieve_secrets", False):
+            logging.setLogRecordFactory(_redacting_factory(current))

@@ -306,7 +306,6 @@ def execute(job: Job, args: argparse.Namespace) -> int:
 
     stop = threading.Event()  # first signal: no more frames, then flush
     abort = threading.Event()  # second signal: stop waiting for deliveries too
-    closing = threading.Event()  # the engine is being closed: signals only set the flags
     received: list[int] = []
     progress = Progress(sys.stderr, total=_total(job.source, args.max_frames), enabled=not args.no_progress)
     frames = 0
@@ -317,12 +316,10 @@ def execute(job: Job, args: argparse.Namespace) -> int:
         progress.update(frames, job.engine.stats())
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        if abort.is_set():  # a third: already stopping as fast as it can
-            return
-        if stop.is_set():  # a second signal: stop waiting now
+        # Flags only, never an exception: a KeyboardInterrupt raised wherever the main
+        # thread happens to be (a finaliser, close()) would lose the summary or the queue.
+        if stop.is_set():  # a second signal (or more): stop waiting for deliveries now
             abort.set()
-            if not closing.is_set():  # interrupting close() would lose its summary
-                raise KeyboardInterrupt
             return
         received.append(signum)
         stop.set()
@@ -354,18 +351,18 @@ def execute(job: Job, args: argparse.Namespace) -> int:
             status = EXIT_ERROR
         seconds = time.perf_counter() - start
         if not abort.is_set():
-            _flush(job.engine, progress, frames, args.flush_timeout, stop)
+            _flush(job.engine, progress, frames, args.flush_timeout, stop, abort)
     except KeyboardInterrupt:
         seconds = time.perf_counter() - start
     finally:
-        closing.set()
         progress.update(frames, job.engine.stats(), force=True)
         progress.finish()
         try:
             job.engine.close(timeout=0)  # queued frames go to the outbox; nothing more is awaited
         finally:
             reset_waiting_parameter(hint)
-            _restore(previous)
+            if not received:  # after a signal, ours stays: one more must not kill the summary
+                _restore(previous)
             if job.metrics is not None:
                 job.metrics.close()
     stats = job.engine.stats()
@@ -387,13 +384,18 @@ def execute(job: Job, args: argparse.Namespace) -> int:
 
 
 def _flush(
-    engine: ActiveLearning, progress: Progress, frames: int, timeout: float, stop: threading.Event
+    engine: ActiveLearning,
+    progress: Progress,
+    frames: int,
+    timeout: float,
+    stop: threading.Event,
+    abort: threading.Event,
 ) -> None:
     """Waits for deliveries up to `timeout` s, redrawing progress; a signal ends the wait."""
     deadline = time.monotonic() + timeout
     already_stopping = stop.is_set()
     while time.monotonic() < deadline:
-        if not already_stopping and stop.is_set():
+        if abort.is_set() or (not already_stopping and stop.is_set()):
             return
         if engine.flush(min(0.2, max(0.0, deadline - time.monotonic()))):
             return
