@@ -269,14 +269,14 @@ def test_limits_are_shared_through_redis_across_runs(tmp_path, redis_server):
     assert len(manifest(tmp_path / "collected")) == 4
 
 
-@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_stops_cleanly_and_keeps_everything_collected(tmp_path, sig, status):
-    config = random_config(tmp_path / "all.json")
+def start_run_under_way(tmp_path: Path) -> subprocess.Popen[str]:
+    """`framesieve run` of CenterFace over bikes.mp4 (everything kept), returned once the
+    first frame is in the dataset: well under way, not done (tens of ms a frame)."""
     process = subprocess.Popen(
         [
             *CLI,
             "--config",
-            str(config),
+            str(random_config(tmp_path / "all.json")),
             "--source",
             str(video_path("bikes.mp4")),
             "--model",
@@ -293,7 +293,13 @@ def test_a_signal_stops_cleanly_and_keeps_everything_collected(tmp_path, sig, st
     )
     deadline = time.monotonic() + 90
     while not manifest(tmp_path / "collected") and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)  # CenterFace takes tens of ms a frame: the run is well under way, not done
+        time.sleep(0.05)
+    return process
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_cleanly_and_keeps_everything_collected(tmp_path, sig, status):
+    process = start_run_under_way(tmp_path)
     process.send_signal(sig)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == status, stderr

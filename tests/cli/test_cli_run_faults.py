@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from test_cli_run import CLI, env_for, manifest, random_config, run_cli
+from test_cli_run import CLI, env_for, manifest, run_cli, start_run_under_way
 
 from framesieve import cli
-from support.sample_data import video_path
 
 
 @pytest.mark.parametrize(
@@ -89,28 +87,7 @@ def test_an_output_that_is_a_file_is_named_not_an_errno(tmp_path):
 
 
 def test_three_quick_interrupts_still_end_with_the_summary(tmp_path):
-    process = subprocess.Popen(
-        [
-            *CLI,
-            "--config",
-            str(random_config(tmp_path / "all.json")),
-            "--source",
-            str(video_path("bikes.mp4")),
-            "--model",
-            "centerface",
-            "--outbox",
-            "ob",
-            "--no-progress",
-        ],
-        cwd=tmp_path,
-        env=env_for(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 90
-    while not manifest(tmp_path / "collected") and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
+    process = start_run_under_way(tmp_path)
     for _ in range(3):  # in a row, as a user hammering Ctrl-C: all land before the run ends
         process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
