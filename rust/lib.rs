@@ -2,6 +2,7 @@
 //! `cargo test` exercises them directly; `py` holds the thin PyO3 wrappers.
 
 pub mod dedup;
+pub mod diversity;
 pub mod image;
 pub mod limits;
 pub mod nms;
