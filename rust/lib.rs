@@ -21,6 +21,7 @@ fn _core(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
     py::image::register(m)?;
     py::limits::register(m)?;
     py::dedup::register(m)?;
+    py::diversity::register(m)?;
     py::uncertainty::register(m)?;
     py::nms::register(m)?;
     Ok(())

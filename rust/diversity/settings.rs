@@ -4,8 +4,8 @@ use super::error::{invalid, DiversityError};
 
 /// Default cap on the kept vectors remembered per source.
 pub const DEFAULT_MAX_KEPT: usize = 1024;
-/// Cap on `max_kept` (the scan is linear in it).
-pub const MAX_MAX_KEPT: usize = 1_000_000;
+/// Cap on `max_kept`: the scan is linear in it (65,536 x 512 floats: a few ms).
+pub const MAX_MAX_KEPT: usize = 65_536;
 /// Cap on an embedding's dimension.
 pub const MAX_DIM: usize = 65_536;
 

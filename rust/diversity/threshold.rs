@@ -11,7 +11,7 @@
 //! `|ln(t_n / t_0)| / (GAIN * n)`, a few percent after a few hundred frames,
 //! whatever the scale of the embeddings' distances (the steps are relative).
 //! The first distance measured sets `t_0`, so the threshold starts at the scale
-//! of the stream's own distances.
+//! of the stream's own distances. A share of 1 keeps every frame.
 
 /// Relative step of the controller (about 5% per decision).
 pub const GAIN: f64 = 0.05;
@@ -49,6 +49,8 @@ impl Threshold {
     pub fn decide(&mut self, nearest: Option<f64>) -> bool {
         match self.mode {
             Mode::MinDistance(d) => nearest.map_or(true, |n| n > d),
+            // A share of 1 keeps every frame, identical ones included: nothing to adapt.
+            Mode::TargetShare(share) if share >= 1.0 => true,
             Mode::TargetShare(share) => {
                 if self.current.is_none() {
                     self.current = nearest;
