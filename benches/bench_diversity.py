@@ -67,7 +67,10 @@ def row(n: int, dim: int) -> tuple[float, float]:
 
 def main() -> None:
     print(f"numpy {np.__version__}, {PROBES} probes x {REPEATS} repeats, medians, one BLAS thread")
-    print("| kept vectors | dim | DiversityFilter.check µs | numpy (normalise + sgemv + max) µs | numpy / ours | GFLOP/s (ours) |")
+    print(
+        "| kept vectors | dim | DiversityFilter.check µs | numpy (normalise + sgemv + max) µs "
+        "| numpy / ours | GFLOP/s (ours) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     for dim in DIMS:
         for n in SIZES:

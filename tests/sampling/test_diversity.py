@@ -174,15 +174,31 @@ def test_scale_does_not_matter() -> None:
     [
         ([1.0, 2.0], fs.InvalidInputError, "embedding: expected 3 values (the dimension of the first"),
         ([0.0, 0.0, 0.0], fs.InvalidInputError, "embedding: has zero norm"),
-        ([1.0, float("nan"), 0.0], fs.InvalidInputError, "embedding: every value must be finite, got NaN at index 1"),
+        (
+            [1.0, float("nan"), 0.0],
+            fs.InvalidInputError,
+            "embedding: every value must be finite, got NaN at index 1",
+        ),
         (np.array([1.0, 1.0, np.inf], np.float32), fs.InvalidInputError, "got inf at index 2"),
         (np.ones((1, 3)), fs.InvalidInputError, "embedding: expected a 1-D array, got shape (1, 3)"),
         (np.float64(1.0), fs.InvalidInputError, "embedding: expected a 1-D array, got shape ()"),
         ([], fs.InvalidInputError, "embedding: expected 1 to 65536 values, got 0"),
-        ("abc", fs.InvalidTypeError, "embedding: expected a 1-D float array or a sequence of numbers, got str"),
-        ([1.0, "x", 2.0], fs.InvalidTypeError, "embedding: expected a 1-D float array or a sequence of numbers"),
+        (
+            "abc",
+            fs.InvalidTypeError,
+            "embedding: expected a 1-D float array or a sequence of numbers, got str",
+        ),
+        (
+            [1.0, "x", 2.0],
+            fs.InvalidTypeError,
+            "embedding: expected a 1-D float array or a sequence of numbers",
+        ),
         (None, fs.InvalidTypeError, "embedding: expected"),
-        (np.array(["a", "b", "c"]), fs.InvalidTypeError, "embedding: expected a float or integer dtype, got dtype <U1"),
+        (
+            np.array(["a", "b", "c"]),
+            fs.InvalidTypeError,
+            "embedding: expected a float or integer dtype, got dtype <U1",
+        ),
         (np.ones(3, complex), fs.InvalidTypeError, "embedding: expected a float or integer dtype"),
     ],
 )
@@ -211,7 +227,10 @@ def test_other_real_dtypes_are_accepted() -> None:
         ({"min_cosine_distance": 2.0}, "min_cosine_distance: must be within [0, 2), got 2"),
         ({"target_share": 0.0}, "target_share: must be within (0, 1], got 0"),
         ({"min_cosine_distance": 0.1, "window_seconds": 0.0}, "window_seconds: must be a finite number > 0"),
-        ({"min_cosine_distance": 0.1, "max_kept": 0}, "max_kept: must be an integer within [1, 65536], got 0"),
+        (
+            {"min_cosine_distance": 0.1, "max_kept": 0},
+            "max_kept: must be an integer within [1, 65536], got 0",
+        ),
     ],
 )
 def test_bad_settings_name_the_field(kwargs: dict, message: str) -> None:
@@ -231,7 +250,12 @@ def test_bad_setting_types_and_times() -> None:
 
 def test_properties_and_repr() -> None:
     flt = fs.DiversityFilter(0.25, window_seconds=5, max_kept=8)
-    assert (flt.min_cosine_distance, flt.target_share, flt.window_seconds, flt.max_kept) == (0.25, None, 5.0, 8)
+    assert (flt.min_cosine_distance, flt.target_share, flt.window_seconds, flt.max_kept) == (
+        0.25,
+        None,
+        5.0,
+        8,
+    )
     assert flt.threshold == 0.25 and flt.dim is None
     assert repr(flt) == "DiversityFilter(min_cosine_distance=0.25, window_seconds=5.0, max_kept=8, len=0)"
     assert fs.DiversityFilter(target_share=0.5).threshold is None  # until a distance is measured

@@ -241,7 +241,8 @@ def diversity(value: Any, path: str, problems: Problems, strict: bool) -> Divers
     elif obj.get("min_cosine_distance") is None and obj.get("target_share") is None:
         problems.add(
             fields.at("min_cosine_distance"),
-            "is required, or target_share instead (a cosine distance in [0, 2), or a share of frames in (0, 1])",
+            "is required, or target_share instead "
+            "(a cosine distance in [0, 2), or a share of frames in (0, 1])",
         )
     window = _ranged(fields, "window_seconds", lambda v: v > 0.0, "must be > 0")
     max_kept = fields.integer("max_kept", minimum=1, maximum=MAX_DIVERSITY_KEPT)

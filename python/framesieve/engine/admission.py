@@ -230,6 +230,7 @@ class Admission:
         whose embeddings are close to its own are not novel."""
         if ticket.novelty is not None:
             ticket.novelty.add(ticket.embedding, ticket.timestamp)
+            ticket.embedding = None  # remembered in the filter: the ticket need not hold it
         dedup = self.dedup
         if ticket.frame_hash is None or dedup is None:
             return

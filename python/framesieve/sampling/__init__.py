@@ -3,8 +3,8 @@
 batch names, datapoint tags, near-duplicate suppression and diversity on embeddings."""
 
 from framesieve.sampling.batches import BatchNamer, batch_name
-from framesieve.sampling.diversity import DiversityFilter, diversity_from_config
 from framesieve.sampling.dedup import NearDuplicateFilter, filter_from_config, hamming, image_hash
+from framesieve.sampling.diversity import DiversityFilter, diversity_from_config
 from framesieve.sampling.plan import Plan, build_plan
 from framesieve.sampling.sampler import Sampler
 from framesieve.sampling.tags import datapoint_tags
