@@ -2,6 +2,7 @@
 //! `cargo test` exercises them directly; `py` holds the thin PyO3 wrappers.
 
 pub mod dedup;
+pub mod diversity;
 pub mod image;
 pub mod limits;
 pub mod nms;
@@ -20,6 +21,7 @@ fn _core(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
     py::image::register(m)?;
     py::limits::register(m)?;
     py::dedup::register(m)?;
+    py::diversity::register(m)?;
     py::uncertainty::register(m)?;
     py::nms::register(m)?;
     Ok(())

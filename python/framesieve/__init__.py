@@ -42,7 +42,7 @@ from framesieve.exports import (
     write_review,
 )
 from framesieve.image import PreparedImage, prepare_image, rescale_prediction
-from framesieve.sampling import NearDuplicateFilter, Sampler, image_hash
+from framesieve.sampling import DiversityFilter, NearDuplicateFilter, Sampler, image_hash
 
 __all__ = [
     "ActiveLearning",
@@ -51,6 +51,7 @@ __all__ = [
     "ConfigError",
     "ConfigWarning",
     "DeliveryError",
+    "DiversityFilter",
     "ExportError",
     "ExportWarning",
     "FramesieveError",

@@ -9,6 +9,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::dedup::DedupError;
+use crate::diversity::DiversityError;
 use crate::image::ImageError;
 use crate::limits::LimitsError;
 use crate::nms::NmsError;
@@ -141,6 +142,14 @@ impl From<DedupError> for PyErr {
         match err {
             DedupError::InvalidInput(m) => invalid_input(m),
             DedupError::Shared(err) => err.into(),
+        }
+    }
+}
+
+impl From<DiversityError> for PyErr {
+    fn from(err: DiversityError) -> PyErr {
+        match err {
+            DiversityError::InvalidInput(m) => invalid_input(m),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod dedup;
+pub mod diversity;
 pub mod errors;
 pub mod image;
 pub mod limits;

@@ -21,13 +21,17 @@ def delivered_lines(dataset: Path) -> int:
 def assert_accounted(stats: dict[str, int], outbox: Path, dataset: Path | None = None) -> None:
     """The identities ``ActiveLearning.stats()`` documents, after ``close()``:
 
-    matched   = near_duplicates + limited + dropped_overload + dropped_outbox_full + collected
+    matched   = not_novel + near_duplicates + limited + dropped_overload + dropped_outbox_full
+                + collected
     collected + recovered = delivered + duplicates + failed + pending
 
     and the disk agrees: ``failed`` reason files, ``pending`` records in the outbox, and
     (for a fresh local dataset) ``delivered`` manifest lines.
     """
-    refused = sum(stats[k] for k in ("near_duplicates", "limited", "dropped_overload", "dropped_outbox_full"))
+    refused = sum(
+        stats[k]
+        for k in ("not_novel", "near_duplicates", "limited", "dropped_overload", "dropped_outbox_full")
+    )
     assert stats["matched"] == refused + stats["collected"], stats
     ended = stats["delivered"] + stats["duplicates"] + stats["failed"] + stats["pending"]
     assert stats["collected"] + stats["recovered"] == ended, stats

@@ -12,7 +12,7 @@ import json
 
 from framesieve.cli import config_remote
 from framesieve.cli.common import EXIT_INVALID, EXIT_OK, read_config
-from framesieve.config import Config, SamplingStrategy
+from framesieve.config import Config, Diversity, SamplingStrategy
 from framesieve.config.rules import DEFAULT_MAX_HAMMING
 
 VALIDATE_EPILOG = """\
@@ -103,6 +103,8 @@ def summary(cfg: Config, label: str) -> str:
                 else f"; the default is {DEFAULT_MAX_HAMMING} bits (fewer bits keep more look-alikes)"
             )
         )
+    if cfg.diversity is not None:
+        lines.extend(_diversity_lines(cfg.diversity))
     tags = [*cfg.global_tags, *cfg.tags]
     if tags:
         lines.append(f"tags: {', '.join(tags)}")
@@ -111,6 +113,27 @@ def summary(cfg: Config, label: str) -> str:
             f"target: {cfg.target_workspace or '(key workspace)'}/{cfg.target_project or '(project)'}"
         )
     return "\n".join(lines)
+
+
+def _diversity_lines(d: Diversity) -> list[str]:
+    """What ``diversity`` does, in words: the rule, its memory and what it costs."""
+    window = "so far" if d.window_seconds is None else f"in the last {d.window_seconds:g} s"
+    if d.min_cosine_distance is not None:
+        rule = (
+            f"a frame is kept only when its embedding's cosine distance to every frame kept {window} "
+            f"exceeds {d.min_cosine_distance:g}"
+        )
+    else:
+        rule = (
+            f"the distance threshold adapts so that about {d.target_share:.0%} of the frames checked "
+            f"are kept (cosine distance to every frame kept {window})"
+        )
+    return [
+        f"diversity: {rule}",
+        f"  memory: at most {d.max_kept} embeddings per source_id ({d.max_kept} x dim x 4 bytes); "
+        "register(..., embedding=...) gives the vector (frames without one are not checked); "
+        "checked after sampling, before limits: a refused frame takes no credit (stats: not_novel)",
+    ]
 
 
 def _strategy_line(strategy: SamplingStrategy) -> str:

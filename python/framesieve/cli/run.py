@@ -430,6 +430,7 @@ def _summary(job: Job, frames: int, seconds: float, stats: dict[str, int]) -> st
             "limited",
             "batch_full",
             "near_duplicates",
+            "not_novel",
             "duplicates",
             "dropped_overload",
             "dropped_outbox_full",

@@ -65,6 +65,7 @@ from framesieve.config.rules import (
     batching_strategy,
     check_unknown_keys,
     deduplication,
+    diversity,
     sampling_strategy,
 )
 from framesieve.errors import ConfigError, ConfigWarning
@@ -201,6 +202,10 @@ def _build(raw: Mapping[str, Any], strict: bool, problems: Problems, skipped: li
     dedup = (
         None if raw_dedup is None else deduplication(raw_dedup, fields.at("deduplication"), problems, strict)
     )
+    raw_diversity = fields.get("diversity", required=False)
+    novelty = (
+        None if raw_diversity is None else diversity(raw_diversity, fields.at("diversity"), problems, strict)
+    )
     check_unknown_keys(fields, strict)
     disabled_by_env, global_tags = _environment(problems)
     effective = on and not disabled_by_env
@@ -215,6 +220,7 @@ def _build(raw: Mapping[str, Any], strict: bool, problems: Problems, skipped: li
         target_workspace=workspace,
         target_project=project,
         deduplication=dedup,
+        diversity=novelty,
         global_tags=global_tags,
         strict=strict,
         disabled_by_env=disabled_by_env,

@@ -213,6 +213,31 @@ class Deduplication:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Diversity:
+    """Diversity selection on embeddings (``register(..., embedding=...)``): keep a frame
+    only when its cosine distance to every frame kept from its source within
+    ``window_seconds`` (``None``: no time limit) exceeds ``min_cosine_distance``, or a
+    threshold adapted so that ``target_share`` of the frames checked is kept. Exactly one
+    of the two is set; at most ``max_kept`` embeddings are remembered per source."""
+
+    min_cosine_distance: float | None = None
+    target_share: float | None = None
+    window_seconds: float | None = None
+    max_kept: int = 1024
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.min_cosine_distance is not None:
+            out["min_cosine_distance"] = self.min_cosine_distance
+        if self.target_share is not None:
+            out["target_share"] = self.target_share
+        if self.window_seconds is not None:
+            out["window_seconds"] = self.window_seconds
+        out["max_kept"] = self.max_kept
+        return out
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     """A validated Active Learning configuration; build it with :func:`framesieve.load_config`.
@@ -233,6 +258,7 @@ class Config:
     target_workspace: str | None = None
     target_project: str | None = None
     deduplication: Deduplication | None = None
+    diversity: Diversity | None = None
     global_tags: tuple[str, ...] = ()
     strict: bool = False
     disabled_by_env: bool = False
@@ -260,6 +286,8 @@ class Config:
             out["target_project"] = self.target_project
         if self.deduplication is not None:
             out["deduplication"] = self.deduplication.to_dict()
+        if self.diversity is not None:
+            out["diversity"] = self.diversity.to_dict()
         return out
 
     def strategy(self, name: str) -> SamplingStrategy:
@@ -292,6 +320,8 @@ class Config:
         if self.deduplication is not None:
             d = self.deduplication
             parts.append(f"deduplication=({d.hash}, max_hamming={d.max_hamming}, window={d.window_seconds})")
+        if self.diversity is not None:
+            parts.append(f"diversity={self.diversity.to_dict()}")
         if self.strict:
             parts.append("strict=True")
         return f"Config({', '.join(parts)})"

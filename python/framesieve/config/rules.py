@@ -32,6 +32,7 @@ from framesieve.config.model import (
     CloseToThresholdStrategy,
     Deduplication,
     DetectionsNumberBasedStrategy,
+    Diversity,
     Limit,
     RandomStrategy,
     SamplingStrategy,
@@ -212,6 +213,62 @@ def deduplication(value: Any, path: str, problems: Problems, strict: bool) -> De
         max_entries=_default(max_entries, 4096),
         shared=bool(shared),
     )
+
+
+#: Default ``diversity.max_kept``: embeddings remembered per source.
+DEFAULT_MAX_KEPT = 1024
+
+#: Cap on ``diversity.max_kept``: the scan per decision is linear in it (65,536 x 512
+#: floats take a few milliseconds), memory is ``max_kept x dim x 4`` bytes per source.
+MAX_DIVERSITY_KEPT = 65_536
+
+
+def diversity(value: Any, path: str, problems: Problems, strict: bool) -> Diversity | None:
+    """The top-level ``diversity`` object (novelty on embeddings): exactly one of
+    ``min_cosine_distance`` (a number in [0, 2)) and ``target_share`` (in (0, 1])."""
+    obj = as_mapping(value, path, problems)
+    if obj is None:
+        return None
+    fields = Fields(obj, path, problems)
+    distance = _ranged(fields, "min_cosine_distance", lambda v: 0.0 <= v < 2.0, "must be within [0, 2)")
+    share = _ranged(fields, "target_share", lambda v: 0.0 < v <= 1.0, "must be within (0, 1]")
+    both_given = obj.get("min_cosine_distance") is not None and obj.get("target_share") is not None
+    if both_given:
+        problems.add(
+            fields.at("target_share"),
+            "cannot be combined with min_cosine_distance: give a fixed distance or a target share, not both",
+        )
+    elif obj.get("min_cosine_distance") is None and obj.get("target_share") is None:
+        problems.add(
+            fields.at("min_cosine_distance"),
+            "is required, or target_share instead "
+            "(a cosine distance in [0, 2), or a share of frames in (0, 1])",
+        )
+    window = _ranged(fields, "window_seconds", lambda v: v > 0.0, "must be > 0")
+    max_kept = fields.integer("max_kept", minimum=1, maximum=MAX_DIVERSITY_KEPT)
+    check_unknown_keys(fields, strict)
+    if both_given or (distance is None and share is None):
+        return None
+    return Diversity(
+        min_cosine_distance=distance,
+        target_share=share,
+        window_seconds=window,
+        max_kept=_default(max_kept, DEFAULT_MAX_KEPT),
+    )
+
+
+def _ranged(fields: Fields, key: str, ok: Callable[[float], bool], rule: str) -> float | None:
+    """An optional number that must satisfy ``ok`` (``rule`` says how), as a float."""
+    raw = fields.get(key, required=False)
+    if raw is None:
+        return None
+    number = as_number(raw, fields.at(key), fields.problems)
+    if number is None:
+        return None
+    if not ok(float(number)):
+        fields.problems.add(fields.at(key), f"{rule}, got {describe(raw)}")
+        return None
+    return float(number)
 
 
 def _default(value: Any, default: Any) -> Any:

@@ -170,6 +170,7 @@ class ActiveLearning:
         auto_orient: bool = True,
         block: bool | None = None,
         source_id: str | None = None,
+        embedding: Any = None,
     ) -> None:
         """Offers one frame and its prediction; returns at once (see the module docstring).
 
@@ -182,7 +183,11 @@ class ActiveLearning:
         workers' queue is full (``True``) or refuse the frame, counted (``False``);
         ``None``: the engine's own ``block``. ``source_id``: the camera or stream the
         frame comes from; each source has its own near-duplicate memory (``deduplication``),
-        so one camera's frames never suppress another's. Bad input raises here.
+        so one camera's frames never suppress another's. ``embedding``: a 1-D float vector
+        of the frame (from any model) for ``diversity``: a frame some strategy kept is
+        refused (``not_novel``) when it is within the threshold of a frame collected from
+        its source; ignored when ``diversity`` is off, and a frame without one is not
+        checked. Bad input raises here.
         """
         plan = self._plan
         if not plan.enabled:
@@ -231,7 +236,7 @@ class ActiveLearning:
         if source_id is not None and type(source_id) is not str:
             raise InvalidTypeError(f"source_id: expected a str or None, got {type(source_id).__name__}")
         now = time.time() if timestamp is None else float(timestamp)
-        ticket = self._admission.admit(plan, matched, image, self._channel_order, now, source_id)
+        ticket = self._admission.admit(plan, matched, image, self._channel_order, now, source_id, embedding)
         if ticket is None:
             return
         try:
@@ -347,16 +352,21 @@ class ActiveLearning:
         without one under ``""``); sources with none yet are absent."""
         return self._counters.near_duplicates_by_source()
 
+    def not_novel_by_source(self) -> dict[str, int]:
+        """``stats()["not_novel"]`` per ``source_id`` (``""``: frames without one)."""
+        return self._counters.by_source("not_novel")
+
     def stats(self) -> dict[str, int]:
         """Counters since start: ``seen`` (frames offered), ``matched`` (kept by a strategy),
         ``limited`` (no credit, or batch full: ``batch_full``), ``collected`` (accepted),
         ``delivered``, ``duplicates``, ``failed`` (permanently, see ``failed/``), ``pending``
         (accepted or recovered, not yet confirmed), ``dropped_overload``,
         ``dropped_outbox_full``, ``recovered`` (found in the outbox at start),
-        ``near_duplicates`` (matched, but skipped by ``deduplication``).
+        ``near_duplicates`` (matched, but skipped by ``deduplication``), ``not_novel``
+        (matched, but refused by ``diversity``).
 
         Nothing vanishes (SPEC §6): once ``close()`` returned (or ``flush()`` returned
-        ``True``), ``matched == near_duplicates + limited + dropped_overload +
+        ``True``), ``matched == not_novel + near_duplicates + limited + dropped_overload +
         dropped_outbox_full + collected`` (``limited`` includes ``batch_full``) and
         ``collected + recovered == delivered + duplicates + failed + pending``, with a
         ``failed/`` reason file for every ``failed`` and an outbox record per ``pending``."""

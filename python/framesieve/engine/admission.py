@@ -1,8 +1,10 @@
 """Admission: what ``register()`` decides on the caller's thread once a strategy kept a
 frame, and the one record of what that cost (SPEC §4.2, §4.3, §9).
 
-In order: near-duplicate suppression (only kept frames pay for the hash, arrays
-only), the ``max_batch_images`` cap, then the limit credits. An admitted frame
+In order: diversity on the frame's embedding (when configured and one is given),
+near-duplicate suppression (only kept frames pay for the hash, arrays only), the
+``max_batch_images`` cap, then the limit credits: a frame refused before the take
+holds no credit. An admitted frame
 holds a :class:`Ticket`; its owner ends it exactly once, by :meth:`Ticket.settle`
 (delivered: the credit stays spent) or :meth:`Ticket.release` (duplicate,
 refused or abandoned: the credit and the batch count are given back). Frames
@@ -21,11 +23,19 @@ import numpy as np
 
 from framesieve._core import RedisLimiter
 from framesieve.engine.stats import Counters
-from framesieve.sampling import NearDuplicateFilter, Plan, filter_from_config, image_hash
+from framesieve.sampling import (
+    DiversityFilter,
+    NearDuplicateFilter,
+    Plan,
+    diversity_from_config,
+    filter_from_config,
+    image_hash,
+)
 
 log = logging.getLogger("framesieve")
 
-#: At most this many per-source near-duplicate memories (the oldest source is forgotten).
+#: At most this many per-source memories, near-duplicate and diversity each (the oldest
+#: source is forgotten).
 MAX_SOURCES = 1024
 
 #: How often the batch count is re-read from the destination (SPEC §4.2: at most once a minute).
@@ -41,7 +51,9 @@ class Ticket:
         "batch",
         "counted",
         "credit_scope",
+        "embedding",
         "frame_hash",
+        "novelty",
         "source",
         "strategy",
         "timestamp",
@@ -57,6 +69,8 @@ class Ticket:
         counted: bool,
         frame_hash: int | None,
         source: str | None = None,
+        novelty: DiversityFilter | None = None,
+        embedding: Any = None,
     ) -> None:
         self._admission = admission
         self._open = True
@@ -67,6 +81,8 @@ class Ticket:
         self.counted = counted  # counted in the max_batch_images counter
         self.frame_hash = frame_hash
         self.source = source  # whose near-duplicate memory it joins when collected
+        self.novelty = novelty  # the diversity memory its embedding joins when collected
+        self.embedding = embedding
 
     def settle(self) -> None:
         """Delivered: the credit stays spent; the batch now counts the image itself."""
@@ -91,12 +107,17 @@ class Admission:
         self.dedup: NearDuplicateFilter | None = None  # frames given no source_id
         self._dedup_sources: dict[str, NearDuplicateFilter] = {}  # one memory per source_id
         self._dedup_shared = False
+        self.diversity: DiversityFilter | None = None  # frames given no source_id
+        self._diversity_sources: dict[str, DiversityFilter] = {}
+        self._diversity_settings: Any = None
+        self._warned_no_embedding = False
 
     # -- configuration -----------------------------------------------------------------
 
     def configure(self, plan: Plan) -> None:
-        """The near-duplicate filter ``plan`` asks for; the current one (and its memory of
-        recent frames) is kept when the settings did not change."""
+        """The near-duplicate and diversity filters ``plan`` asks for; the current ones (and
+        their memory of recent frames) are kept when the settings did not change."""
+        self._configure_diversity(plan)
         settings = plan.config.deduplication if plan.enabled else None
         current = self.dedup
         if settings is None:
@@ -117,6 +138,14 @@ class Admission:
                 "framesieve: deduplication.shared needs a RedisLimiter; recent hashes stay in this process"
             )
 
+    def _configure_diversity(self, plan: Plan) -> None:
+        settings = plan.config.diversity if plan.enabled else None
+        if settings == self._diversity_settings:
+            return
+        self._diversity_settings = settings
+        self.diversity = None if settings is None else diversity_from_config(plan.config)
+        self._diversity_sources = {}
+
     # -- the decision ------------------------------------------------------------------
 
     def admit(
@@ -127,12 +156,27 @@ class Admission:
         channel_order: str,
         now: float,
         source: str | None = None,
+        embedding: Any = None,
     ) -> Ticket | None:
-        """A ticket for a frame ``matched`` strategies kept, or ``None`` (counted) when it is
-        a near-duplicate (of a frame of the same ``source``), its batch is full, or no
-        matching strategy has credit."""
+        """A ticket for a frame ``matched`` strategies kept, or ``None`` (counted) when its
+        ``embedding`` is not novel or it is a near-duplicate (among the frames of the same
+        ``source``), its batch is full, or no matching strategy has credit. A bad
+        ``embedding`` raises before anything is counted."""
         count = self._counters.add
+        novelty = self.diversity
+        novel = True
+        if novelty is not None:
+            if embedding is None:
+                self._no_embedding()
+                novelty = None
+            else:
+                if source is not None:
+                    novelty = self._source_diversity(novelty, source)
+                novel = novelty.check(embedding, now)  # raises on a bad embedding
         count("matched")
+        if not novel:
+            self._counters.add_by_source("not_novel", source)
+            return None
         assert plan.namer is not None  # an enabled plan has one
         batch = plan.namer(now)
         dedup = self.dedup
@@ -142,8 +186,7 @@ class Admission:
             if source is not None:
                 dedup = self._source_filter(dedup, source)
             if self._near_duplicate(dedup, frame_hash, now, source):
-                count("near_duplicates")
-                self._counters.add_near_duplicate(source)
+                self._counters.add_by_source("near_duplicates", source)
                 return None
         limiter, scope = self.limiter, self.scope
         max_batch = plan.max_batch_images
@@ -169,10 +212,25 @@ class Admission:
             return None
         with self._lock:
             self._batch_pending[batch] = self._batch_pending.get(batch, 0) + 1
-        return Ticket(self, strategy, batch, now, credit_scope, max_batch is not None, frame_hash, source)
+        return Ticket(
+            self,
+            strategy,
+            batch,
+            now,
+            credit_scope,
+            max_batch is not None,
+            frame_hash,
+            source,
+            novelty,
+            embedding if novelty is not None else None,
+        )
 
     def remember(self, ticket: Ticket) -> None:
-        """The frame was collected: later look-alikes of it are near-duplicates."""
+        """The frame was collected: later look-alikes of it are near-duplicates, and frames
+        whose embeddings are close to its own are not novel."""
+        if ticket.novelty is not None:
+            ticket.novelty.add(ticket.embedding, ticket.timestamp)
+            ticket.embedding = None  # remembered in the filter: the ticket need not hold it
         dedup = self.dedup
         if ticket.frame_hash is None or dedup is None:
             return
@@ -200,6 +258,32 @@ class Admission:
                     NearDuplicateFilter(default.max_hamming, default.window_seconds, default.max_entries),
                 )
         return found
+
+    def _source_diversity(self, default: DiversityFilter, source: str) -> DiversityFilter:
+        """The diversity memory of ``source`` (made on its first frame, with the same settings)."""
+        found = self._diversity_sources.get(source)
+        if found is None:
+            with self._lock:
+                if len(self._diversity_sources) >= MAX_SOURCES:  # bounded: forget the oldest source
+                    self._diversity_sources.pop(next(iter(self._diversity_sources)))
+                found = self._diversity_sources.setdefault(
+                    source,
+                    DiversityFilter(
+                        default.min_cosine_distance,
+                        target_share=default.target_share,
+                        window_seconds=default.window_seconds,
+                        max_kept=default.max_kept,
+                    ),
+                )
+        return found
+
+    def _no_embedding(self) -> None:
+        if not self._warned_no_embedding:
+            self._warned_no_embedding = True
+            log.warning(
+                "framesieve: diversity is configured but register() got no embedding: frames "
+                "without one are not checked for novelty (pass register(..., embedding=vector))"
+            )
 
     def _dedup_scope(self, source: str | None) -> str:
         """The Redis scope of a source's shared hashes (the destination's own when none)."""

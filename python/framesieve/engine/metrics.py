@@ -29,6 +29,7 @@ HELP = {
     "dropped_outbox_full": "kept frames refused because the outbox quota was reached",
     "recovered": "datapoints found in the outbox at start",
     "near_duplicates": "matched frames skipped as near-duplicates of collected ones",
+    "not_novel": "matched frames refused by diversity: their embedding is close to a collected one",
 }
 
 

@@ -19,6 +19,7 @@ COUNTERS = (
     "dropped_outbox_full",
     "recovered",
     "near_duplicates",
+    "not_novel",
 )
 
 
@@ -28,7 +29,7 @@ class Counters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(COUNTERS, 0)
-        self._near_by_source: dict[str, int] = {}
+        self._by_source: dict[str, dict[str, int]] = {"near_duplicates": {}, "not_novel": {}}
         self._seen = itertools.count()
         #: counts one offered frame: ``next`` of an ``itertools.count`` is atomic under the GIL
         self.see = self._seen.__next__
@@ -38,15 +39,24 @@ class Counters:
             for name in names:
                 self._counts[name] += n
 
-    def add_near_duplicate(self, source: str | None) -> None:
-        """One more near-duplicate of ``source`` (frames without a source_id count as "")."""
+    def add_by_source(self, name: str, source: str | None) -> None:
+        """One more ``name`` (``near_duplicates`` or ``not_novel``) of ``source``, on top of
+        the total (frames without a source_id count as "")."""
         key = "" if source is None else source
         with self._lock:
-            self._near_by_source[key] = self._near_by_source.get(key, 0) + 1
+            self._counts[name] += 1
+            counts = self._by_source[name]
+            counts[key] = counts.get(key, 0) + 1
+
+    def by_source(self, name: str) -> dict[str, int]:
+        with self._lock:
+            return dict(self._by_source[name])
+
+    def add_near_duplicate(self, source: str | None) -> None:
+        self.add_by_source("near_duplicates", source)
 
     def near_duplicates_by_source(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._near_by_source)
+        return self.by_source("near_duplicates")
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
