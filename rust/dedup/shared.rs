@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use ::redis::{Connection, RedisResult, Script};
+use ::redis::{ConnectionLike, RedisResult, Script};
 
 use super::error::DedupError;
 use super::settings::{check_max_entries, check_max_hamming, check_window};
@@ -85,7 +85,7 @@ pub fn near_duplicate(
     let now = check_now(now)?;
     let key = hashes_key(scope);
     let (hi, lo, _) = hash_member(hash);
-    let op = |con: &mut Connection| -> RedisResult<Option<bool>> {
+    let op = |con: &mut dyn ConnectionLike| -> RedisResult<Option<bool>> {
         let found: i64 = NEAR_DUPLICATE
             .key(&key)
             .arg(hi)
@@ -117,7 +117,7 @@ pub fn remember_hash(
     let (_, _, member) = hash_member(hash);
     // The set outlives the window a little, so a late reader still finds it.
     let ttl = (window.ceil() as i64).saturating_add(60);
-    let op = |con: &mut Connection| -> RedisResult<()> {
+    let op = |con: &mut dyn ConnectionLike| -> RedisResult<()> {
         REMEMBER_HASH
             .key(&key)
             .arg(&member[..])

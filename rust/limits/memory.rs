@@ -101,6 +101,17 @@ fn give_back_one(slot: &AtomicU64, id: i64) {
     }
 }
 
+/// The outcome of an admission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admitted {
+    /// The index of the candidate whose credit was taken.
+    Strategy(usize),
+    /// No candidate had credit.
+    Limited,
+    /// The batch holds `max_batch_images` already.
+    BatchFull,
+}
+
 /// Lock-free in-process rate limiter; see the module docs. Safe to share
 /// between threads (`&self` everywhere).
 pub struct MemoryLimiter {
@@ -175,6 +186,60 @@ impl MemoryLimiter {
             }
         }
         Ok(())
+    }
+
+    /// A kept frame's admission: room in `batch` (its counter name and
+    /// `max_batch_images`) and a credit of the first candidate that has one,
+    /// both or neither; the batch count goes up by one when admitted.
+    pub fn admit<S: AsRef<str>>(
+        &self,
+        scope: &str,
+        candidates: &[Candidate<S>],
+        now: f64,
+        batch: Option<(&str, i64)>,
+    ) -> Admitted {
+        let Some((name, cap)) = batch else {
+            return self.take_admitted(scope, candidates, now);
+        };
+        // The batch slot first (never past the cap), so a full batch takes no credit.
+        if !self.counter_take(scope, name, cap) {
+            return Admitted::BatchFull;
+        }
+        let admitted = self.take_admitted(scope, candidates, now);
+        if admitted == Admitted::Limited {
+            self.counter_add(scope, name, -1);
+        }
+        admitted
+    }
+
+    fn take_admitted<S: AsRef<str>>(
+        &self,
+        scope: &str,
+        candidates: &[Candidate<S>],
+        now: f64,
+    ) -> Admitted {
+        match candidates
+            .iter()
+            .position(|candidate| self.take_one(scope, candidate, now))
+        {
+            Some(i) => Admitted::Strategy(i),
+            None => Admitted::Limited,
+        }
+    }
+
+    /// An admitted frame given back: a credit to `strategy`'s windows (when it
+    /// took one) and one off the count of `batch` (when counted), none below zero.
+    pub fn release(&self, scope: &str, strategy: Option<&str>, now: f64, batch: Option<&str>) {
+        if let Some(strategy) = strategy {
+            // Callers check `now` first.
+            let _ = self.give_back(scope, strategy, now);
+        }
+        if let Some(name) = batch {
+            let counter = self.counters.get_or_insert(scope, name);
+            let _ = counter.fetch_update(Ordering::AcqRel, Ordering::Acquire, |value| {
+                (value > 0).then(|| value - 1)
+            });
+        }
     }
 
     /// Adds `delta` to counter `name` of `scope` (created at 0) and returns

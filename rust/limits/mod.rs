@@ -7,6 +7,7 @@ mod scripts;
 mod table;
 pub mod window;
 
+pub use memory::Admitted;
 pub use memory::MemoryLimiter;
 pub use redis::{Notice, RedisLimiter, RedisOptions, RedisStats};
 pub use scripts::mask_url;

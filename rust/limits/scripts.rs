@@ -53,7 +53,70 @@ end
 return 0
 ";
 
-/// KEYS: windows to return one credit to; a missing or zero key stays as is.
+/// A kept frame's whole admission in one round trip: the batch room of
+/// `max_batch_images` and the credits, checked and taken atomically.
+///
+/// KEYS[1]: the batch counter (only when ARGV[1] >= 0), then the windows of
+/// every candidate, in order. ARGV[1]: the batch cap, or -1 for none; ARGV[2]:
+/// the counter's ttl; ARGV[3]: 1 when an unlimited candidate follows the sent
+/// ones; ARGV[4]: the number of candidates; then as for `TAKE_SCRIPT`.
+/// Returns the 1-based index of the chosen candidate, 0 for the unlimited
+/// one, -1 when the batch is full, -2 when no candidate has credit.
+pub(crate) const ADMIT_SCRIPT: &str = r"
+local cap = tonumber(ARGV[1])
+local k, a = 1, 5
+if cap >= 0 then
+  if tonumber(redis.call('GET', KEYS[1]) or '0') >= cap then
+    return -1
+  end
+  k = 2
+end
+local chosen = -2
+if ARGV[3] == '1' then
+  chosen = 0
+end
+for c = 1, tonumber(ARGV[4]) do
+  local n = tonumber(ARGV[a])
+  local keys = {}
+  for w = 1, n do
+    keys[w] = KEYS[k + w - 1]
+  end
+  local values = redis.call('MGET', unpack(keys))
+  local counts = {}
+  local free = true
+  for w = 1, n do
+    local used = 0
+    if values[w] then
+      used = tonumber(values[w])
+      if not used then
+        return redis.error_reply('framesieve: key ' .. keys[w] .. ' does not hold a count')
+      end
+    end
+    if used >= tonumber(ARGV[a + 2 * w - 1]) then
+      free = false
+      break
+    end
+    counts[w] = used
+  end
+  if free then
+    for w = 1, n do
+      redis.call('SET', keys[w], string.format('%d', counts[w] + 1), 'EX', ARGV[a + 2 * w])
+    end
+    chosen = c
+    break
+  end
+  k = k + n
+  a = a + 1 + 2 * n
+end
+if chosen >= 0 and cap >= 0 then
+  redis.call('INCR', KEYS[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return chosen
+";
+
+/// KEYS: windows (and, for a frame given back, its batch counter) to return
+/// one credit to; a missing or zero key stays as is.
 pub(crate) const GIVE_BACK_SCRIPT: &str = r"
 for i = 1, #KEYS do
   local used = tonumber(redis.call('GET', KEYS[i]) or '0')

@@ -106,6 +106,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument(
         "--redis-ca", metavar="FILE", help="PEM file of the CA that signed the Redis server's certificate"
     )
+    run.add_argument(
+        "--redis-cluster",
+        action="store_true",
+        help="--redis URL is a seed node of a Redis Cluster (slots discovered, MOVED/ASK followed)",
+    )
     run.add_argument("--max-frames", type=_non_negative_int, metavar="N", help="stop after N frames")
     run.add_argument(
         "--batch-size",
@@ -271,8 +276,14 @@ def _model(args: argparse.Namespace) -> Any:
 def _engine(args: argparse.Namespace, config: Config | None, model: Any) -> tuple[ActiveLearning, str]:
     if args.redis_ca and not args.redis:
         raise UsageError("--redis-ca: needs --redis rediss://...")
+    if args.redis_cluster and not args.redis:
+        raise UsageError("--redis-cluster: needs --redis URL (a seed node of the cluster)")
     try:
-        limiter = RedisLimiter(args.redis, tls_ca_cert=args.redis_ca) if args.redis else None
+        limiter = (
+            RedisLimiter(args.redis, cluster=args.redis_cluster, tls_ca_cert=args.redis_ca)
+            if args.redis
+            else None
+        )
     except InvalidInputError as err:
         raise UsageError(f"--redis: {err}") from None
     # Waiting is decided per source by run_stream (files and folders wait, live sources drop).

@@ -188,28 +188,29 @@ class Admission:
             if self._near_duplicate(dedup, frame_hash, now, source):
                 self._counters.add_by_source("near_duplicates", source)
                 return None
-        limiter, scope = self.limiter, self.scope
         max_batch = plan.max_batch_images
         if max_batch is not None:
             self._maybe_sync(batch)
-            if limiter.counter_get(scope, batch) >= max_batch:
-                count("limited", "batch_full")
-                return None
         candidates = plan.candidates(matched)
-        if candidates is None:
-            strategy, credit_scope = matched[0], ""
+        if candidates is None and max_batch is None:
+            strategy, refused = matched[0], None  # nothing to take: no limiter call
         else:
-            strategy = limiter.take(scope, candidates, now)
-            if strategy is None:
+            # One call decides batch room and credit together, both or neither: with
+            # Redis that is one script, one round trip.
+            strategy, refused = self.limiter.admit(
+                self.scope,
+                candidates if candidates is not None else [(matched[0], [])],
+                now,
+                batch=batch if max_batch is not None else None,
+                max_batch=max_batch,
+            )
+        if strategy is None:
+            if refused == "batch_full":
+                count("limited", "batch_full")
+            else:
                 count("limited")
-                return None
-            credit_scope = scope if plan.limits.get(strategy) else ""
-        if max_batch is not None and limiter.counter_add(scope, batch, 1) > max_batch:
-            limiter.counter_add(scope, batch, -1)
-            if credit_scope:
-                limiter.give_back(credit_scope, strategy, now)
-            count("limited", "batch_full")
             return None
+        credit_scope = self.scope if candidates is not None and plan.limits.get(strategy) else ""
         with self._lock:
             self._batch_pending[batch] = self._batch_pending.get(batch, 0) + 1
         return Ticket(
@@ -313,11 +314,14 @@ class Admission:
                 self._batch_pending[ticket.batch] = left
             else:
                 self._batch_pending.pop(ticket.batch, None)
-        if give_back:
-            if ticket.credit_scope:
-                self.limiter.give_back(ticket.credit_scope, ticket.strategy, ticket.timestamp)
-            if ticket.counted:
-                self.limiter.counter_add(self.scope, ticket.batch, -1)
+        if give_back and (ticket.credit_scope or ticket.counted):
+            # The credit and the batch slot together: one round trip with Redis.
+            self.limiter.release(
+                ticket.credit_scope or self.scope,
+                ticket.strategy if ticket.credit_scope else None,
+                ticket.timestamp,
+                batch=ticket.batch if ticket.counted else None,
+            )
 
     # -- max_batch_images ----------------------------------------------------------------
 

@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use ::redis::{Connection, RedisResult};
+use ::redis::{ConnectionLike, RedisResult};
 
 use super::RedisLimiter;
 use crate::limits::memory::MemoryLimiter;
@@ -37,7 +37,7 @@ impl RedisLimiter {
     pub(crate) fn decide<T>(
         &self,
         what: &str,
-        op: impl Fn(&mut Connection) -> RedisResult<T>,
+        op: impl Fn(&mut dyn ConnectionLike) -> RedisResult<T>,
         fallback: impl FnOnce(&MemoryLimiter) -> T,
     ) -> Result<(T, Option<Notice>), LimitsError> {
         if !self.options.strict {

@@ -6,6 +6,7 @@
 //! The scripts and key names are in `scripts`; the near-duplicate hashes
 //! shared through the same connections are in `crate::dedup::shared`.
 
+mod client;
 mod health;
 mod pool;
 
@@ -14,16 +15,17 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ::redis::{Connection, RedisResult, Script};
+use ::redis::{ConnectionLike, RedisResult, Script};
 
 pub use health::Notice;
 
 use super::memory::MemoryLimiter;
 use super::scripts::{
-    counter_key, limit_key, mask_url, COUNTER_ADD_SCRIPT, COUNTER_TAKE_SCRIPT, COUNTER_TTL_SECONDS,
-    GIVE_BACK_SCRIPT, TAKE_SCRIPT,
+    counter_key, limit_key, mask_url, ADMIT_SCRIPT, COUNTER_ADD_SCRIPT, COUNTER_TAKE_SCRIPT,
+    COUNTER_TTL_SECONDS, GIVE_BACK_SCRIPT, TAKE_SCRIPT,
 };
 use super::window::check_now;
+use super::Admitted;
 use super::{Candidate, LimitsError, WindowKind};
 
 /// Settings of a [`RedisLimiter`].
@@ -44,6 +46,9 @@ pub struct RedisOptions {
     /// A PEM file of the CA that signed the server's certificate (`rediss://`
     /// only); without it the system roots verify the server.
     pub tls_ca_cert: Option<PathBuf>,
+    /// The URL is a seed node of a Redis Cluster: slots are discovered from
+    /// it and MOVED/ASK redirections followed.
+    pub cluster: bool,
 }
 
 impl RedisOptions {
@@ -68,6 +73,7 @@ impl Default for RedisOptions {
             retry_interval: Duration::from_secs(1),
             warn_interval: Duration::from_secs(60),
             tls_ca_cert: None,
+            cluster: false,
         }
     }
 }
@@ -87,14 +93,15 @@ pub struct RedisStats {
 
 /// Limits shared by every process that uses the same Redis; see the module docs.
 pub struct RedisLimiter {
-    client: ::redis::Client,
+    client: client::Client,
     display_url: String,
     options: RedisOptions,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<client::Link>>,
     /// The process whose connections `idle` holds.
     owner_pid: AtomicU32,
     fallback: MemoryLimiter,
     take_script: Script,
+    admit_script: Script,
     give_back_script: Script,
     counter_add_script: Script,
     counter_take_script: Script,
@@ -120,7 +127,7 @@ impl RedisLimiter {
     /// for TLS); connects lazily, on the first decision.
     pub fn new(url: &str, options: RedisOptions) -> Result<Self, LimitsError> {
         let display_url = mask_url(url);
-        let client = open_client(url, &display_url, options.tls_ca_cert.as_deref())?;
+        let client = client::Client::open(url, &display_url, &options)?;
         Ok(RedisLimiter {
             client,
             display_url,
@@ -129,6 +136,7 @@ impl RedisLimiter {
             owner_pid: AtomicU32::new(std::process::id()),
             fallback: MemoryLimiter::new(),
             take_script: Script::new(TAKE_SCRIPT),
+            admit_script: Script::new(ADMIT_SCRIPT),
             give_back_script: Script::new(GIVE_BACK_SCRIPT),
             counter_add_script: Script::new(COUNTER_ADD_SCRIPT),
             counter_take_script: Script::new(COUNTER_TAKE_SCRIPT),
@@ -171,54 +179,92 @@ impl RedisLimiter {
         now: f64,
     ) -> Result<(Option<usize>, Option<Notice>), LimitsError> {
         let now = check_now(now)?;
-        // Only the candidates before the first unlimited one need Redis; a
-        // limit of 0 never grants and needs no key.
-        let mut sent = Vec::with_capacity(candidates.len());
-        let mut unlimited = None;
-        for (i, candidate) in candidates.iter().enumerate() {
-            if candidate.limits.is_unlimited() {
-                unlimited = Some(i);
-                break;
-            }
-            if !candidate.limits.never_grants() {
-                sent.push(i);
-            }
+        let plan = Plan::new(scope, candidates, now, Vec::new(), Vec::new());
+        if plan.sent.is_empty() {
+            return Ok((plan.unlimited, None));
         }
-        if sent.is_empty() {
-            return Ok((unlimited, None));
-        }
-        let mut keys = Vec::with_capacity(sent.len() * 3);
-        let mut args: Vec<i64> = Vec::with_capacity(1 + sent.len() * 7);
-        args.push(sent.len() as i64);
-        for &i in &sent {
-            let candidate = &candidates[i];
-            let windows: Vec<(WindowKind, u64)> = candidate.limits.iter().collect();
-            args.push(windows.len() as i64);
-            for (kind, limit) in windows {
-                let id = kind.window_id(now);
-                keys.push(limit_key(scope, candidate.strategy.as_ref(), kind, id));
-                args.push(i64::try_from(limit).unwrap_or(i64::MAX));
-                args.push(kind.ttl_seconds());
-            }
-        }
-        let op = |con: &mut Connection| -> RedisResult<Option<usize>> {
-            let mut invocation = self.take_script.prepare_invoke();
-            for key in &keys {
-                invocation.key(key);
-            }
-            for arg in &args {
-                invocation.arg(*arg);
-            }
-            // The script's answer is 1-based, 0 for none of the sent candidates.
-            let chosen: i64 = invocation.invoke(con)?;
-            Ok(match usize::try_from(chosen) {
-                Ok(n) if n >= 1 => sent.get(n - 1).copied().or(unlimited),
-                _ => unlimited,
-            })
+        let op = |con: &mut dyn ConnectionLike| -> RedisResult<Option<usize>> {
+            let chosen: i64 = plan.invoke(&self.take_script, con)?;
+            Ok(plan.chosen(chosen))
         };
         self.decide("take", op, |memory| {
             memory.take(scope, candidates, now).ok().flatten()
         })
+    }
+
+    /// A kept frame's admission in one round trip: with `batch` (its counter
+    /// name and `max_batch_images`), room in the batch and a credit of the
+    /// first candidate that has one, checked and taken by one script; the
+    /// batch count goes up by one when admitted. No round trip at all when
+    /// no credit is needed and there is no batch cap.
+    pub fn admit<S: AsRef<str>>(
+        &self,
+        scope: &str,
+        candidates: &[Candidate<S>],
+        now: f64,
+        batch: Option<(&str, i64)>,
+    ) -> Result<(Admitted, Option<Notice>), LimitsError> {
+        let now = check_now(now)?;
+        let (keys, cap) = match batch {
+            Some((name, cap)) => (vec![counter_key(scope, name)], cap.max(0)),
+            None => (Vec::new(), -1),
+        };
+        let plan = Plan::new(scope, candidates, now, keys, vec![cap, COUNTER_TTL_SECONDS]);
+        if plan.sent.is_empty() && batch.is_none() {
+            return Ok((
+                plan.unlimited.map_or(Admitted::Limited, Admitted::Strategy),
+                None,
+            ));
+        }
+        let op = |con: &mut dyn ConnectionLike| -> RedisResult<Admitted> {
+            let chosen: i64 = plan.invoke(&self.admit_script, con)?;
+            Ok(match chosen {
+                -1 => Admitted::BatchFull,
+                0 => plan.unlimited.map_or(Admitted::Limited, Admitted::Strategy),
+                n => plan.chosen(n).map_or(Admitted::Limited, Admitted::Strategy),
+            })
+        };
+        self.decide("admit", op, |memory| {
+            memory.admit(scope, candidates, now, batch)
+        })
+    }
+
+    /// An admitted frame given back in one round trip: one credit to each
+    /// window of `strategy` (when it took one) and one off the count of
+    /// `batch` (when it was counted), none below zero.
+    pub fn release(
+        &self,
+        scope: &str,
+        strategy: Option<&str>,
+        now: f64,
+        batch: Option<&str>,
+    ) -> Result<Option<Notice>, LimitsError> {
+        let now = check_now(now)?;
+        let mut keys: Vec<String> = Vec::with_capacity(4);
+        if let Some(strategy) = strategy {
+            keys.extend(
+                WindowKind::ALL
+                    .into_iter()
+                    .map(|kind| limit_key(scope, strategy, kind, kind.window_id(now))),
+            );
+        }
+        if let Some(name) = batch {
+            keys.push(counter_key(scope, name));
+        }
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let op = |con: &mut dyn ConnectionLike| -> RedisResult<()> {
+            let mut invocation = self.give_back_script.prepare_invoke();
+            for key in &keys {
+                invocation.key(key);
+            }
+            invocation.invoke::<i64>(con).map(drop)
+        };
+        let ((), notice) = self.decide("release", op, |memory| {
+            memory.release(scope, strategy, now, batch)
+        })?;
+        Ok(notice)
     }
 
     /// Like [`MemoryLimiter::give_back`]: one credit back to each window of
@@ -234,7 +280,7 @@ impl RedisLimiter {
             .into_iter()
             .map(|kind| limit_key(scope, strategy, kind, kind.window_id(now)))
             .collect();
-        let op = |con: &mut Connection| -> RedisResult<()> {
+        let op = |con: &mut dyn ConnectionLike| -> RedisResult<()> {
             let mut invocation = self.give_back_script.prepare_invoke();
             for key in &keys {
                 invocation.key(key);
@@ -256,7 +302,7 @@ impl RedisLimiter {
         delta: i64,
     ) -> Result<(i64, Option<Notice>), LimitsError> {
         let key = counter_key(scope, name);
-        let op = |con: &mut Connection| -> RedisResult<i64> {
+        let op = |con: &mut dyn ConnectionLike| -> RedisResult<i64> {
             self.counter_add_script
                 .key(&key)
                 .arg(delta)
@@ -275,7 +321,7 @@ impl RedisLimiter {
         name: &str,
     ) -> Result<(i64, Option<Notice>), LimitsError> {
         let key = counter_key(scope, name);
-        let op = |con: &mut Connection| -> RedisResult<i64> {
+        let op = |con: &mut dyn ConnectionLike| -> RedisResult<i64> {
             let value: Option<i64> = ::redis::cmd("GET").arg(&key).query(con)?;
             Ok(value.unwrap_or(0))
         };
@@ -291,7 +337,7 @@ impl RedisLimiter {
         limit: i64,
     ) -> Result<(bool, Option<Notice>), LimitsError> {
         let key = counter_key(scope, name);
-        let op = |con: &mut Connection| -> RedisResult<bool> {
+        let op = |con: &mut dyn ConnectionLike| -> RedisResult<bool> {
             let taken: i64 = self
                 .counter_take_script
                 .key(&key)
@@ -314,65 +360,77 @@ impl RedisLimiter {
     }
 }
 
-/// The client for `url`: plain, or TLS verified by the system roots or by the
-/// CA file given. Never an unverified connection: `#insecure` is refused here
-/// (and the redis crate is built without its insecure feature).
-fn open_client(
-    url: &str,
-    display_url: &str,
-    ca_file: Option<&std::path::Path>,
-) -> Result<::redis::Client, LimitsError> {
-    let invalid = |why: String| {
-        LimitsError::InvalidUrl(format!(
-            "invalid Redis URL {display_url:?}: {why} \
-             (expected redis://[user:password@]host[:port][/db] or rediss://... for TLS; \
-             characters such as @ : / ? # in a password percent-encoded)"
-        ))
-    };
-    let tls = url.starts_with("rediss://");
-    if tls && url.contains('#') {
-        return Err(invalid(
-            "a URL fragment (such as #insecure) is not accepted: the server's certificate \
-             is always verified (pass tls_ca_cert for a private CA)"
-                .to_string(),
-        ));
+/// What one decision sends: the candidates before the first unlimited one
+/// (a limit of 0 never grants and needs no key), their window keys after
+/// `keys` given first, and their limits and expiries after `args` given first.
+struct Plan {
+    sent: Vec<usize>,
+    unlimited: Option<usize>,
+    keys: Vec<String>,
+    args: Vec<i64>,
+}
+
+impl Plan {
+    fn new<S: AsRef<str>>(
+        scope: &str,
+        candidates: &[Candidate<S>],
+        now: f64,
+        mut keys: Vec<String>,
+        mut args: Vec<i64>,
+    ) -> Plan {
+        let mut sent = Vec::with_capacity(candidates.len());
+        let mut unlimited = None;
+        for (i, candidate) in candidates.iter().enumerate() {
+            if candidate.limits.is_unlimited() {
+                unlimited = Some(i);
+                break;
+            }
+            if !candidate.limits.never_grants() {
+                sent.push(i);
+            }
+        }
+        // The admit script reads whether an unlimited candidate follows; the
+        // take script starts at the count.
+        if !args.is_empty() {
+            args.push(i64::from(unlimited.is_some()));
+        }
+        args.push(sent.len() as i64);
+        for &i in &sent {
+            let candidate = &candidates[i];
+            let windows: Vec<(WindowKind, u64)> = candidate.limits.iter().collect();
+            args.push(windows.len() as i64);
+            for (kind, limit) in windows {
+                let id = kind.window_id(now);
+                keys.push(limit_key(scope, candidate.strategy.as_ref(), kind, id));
+                args.push(i64::try_from(limit).unwrap_or(i64::MAX));
+                args.push(kind.ttl_seconds());
+            }
+        }
+        Plan {
+            sent,
+            unlimited,
+            keys,
+            args,
+        }
     }
-    let info = ::redis::IntoConnectionInfo::into_connection_info(url)
-        // The parser's messages name the problem, not the URL's parts.
-        .map_err(|err| invalid(err.to_string()))?;
-    match ca_file {
-        None => ::redis::Client::open(info).map_err(|err| invalid(err.to_string())),
-        Some(path) => {
-            if !tls {
-                return Err(LimitsError::InvalidOption(format!(
-                    "tls_ca_cert: needs a rediss:// (TLS) URL, got {display_url:?}"
-                )));
-            }
-            let pem = std::fs::read(path).map_err(|err| {
-                LimitsError::InvalidOption(format!(
-                    "tls_ca_cert: cannot read {}: {err}",
-                    path.display()
-                ))
-            })?;
-            if !pem
-                .windows(b"-----BEGIN CERTIFICATE-----".len())
-                .any(|w| w == b"-----BEGIN CERTIFICATE-----")
-            {
-                return Err(LimitsError::InvalidOption(format!(
-                    "tls_ca_cert: {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-                    path.display()
-                )));
-            }
-            let certificates = ::redis::TlsCertificates {
-                client_tls: None,
-                root_cert: Some(pem),
-            };
-            ::redis::Client::build_with_tls(info, certificates).map_err(|err| {
-                LimitsError::InvalidOption(format!(
-                    "tls_ca_cert: {} cannot be used as a CA: {err}",
-                    path.display()
-                ))
-            })
+
+    fn invoke(&self, script: &Script, con: &mut dyn ConnectionLike) -> RedisResult<i64> {
+        let mut invocation = script.prepare_invoke();
+        for key in &self.keys {
+            invocation.key(key);
+        }
+        for arg in &self.args {
+            invocation.arg(*arg);
+        }
+        invocation.invoke(con)
+    }
+
+    /// The candidate of a script's 1-based answer (0 or less: none of the sent
+    /// ones, so the unlimited one if any).
+    fn chosen(&self, answer: i64) -> Option<usize> {
+        match usize::try_from(answer) {
+            Ok(n) if n >= 1 => self.sent.get(n - 1).copied().or(self.unlimited),
+            _ => self.unlimited,
         }
     }
 }

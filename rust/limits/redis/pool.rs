@@ -5,8 +5,9 @@
 
 use std::sync::atomic::Ordering;
 
-use ::redis::{Connection, RedisError, RedisResult};
+use ::redis::{ConnectionLike, RedisError, RedisResult};
 
+use super::client::Link;
 use super::RedisLimiter;
 use crate::limits::LimitsError;
 
@@ -22,7 +23,7 @@ fn is_stale(err: &RedisError) -> bool {
 }
 
 impl RedisLimiter {
-    fn pop_idle(&self) -> Option<Connection> {
+    fn pop_idle(&self) -> Option<Link> {
         let mut idle = self
             .idle
             .lock()
@@ -37,7 +38,7 @@ impl RedisLimiter {
         idle.pop()
     }
 
-    fn push_idle(&self, con: Connection) {
+    fn push_idle(&self, con: Link) {
         let mut idle = self
             .idle
             .lock()
@@ -57,15 +58,10 @@ impl RedisLimiter {
         drop(stale);
     }
 
-    fn connect(&self) -> RedisResult<Connection> {
+    fn connect(&self) -> RedisResult<Link> {
         let opened = self
             .client
-            .get_connection_with_timeout(self.options.connect_timeout)
-            .and_then(|con| {
-                con.set_read_timeout(Some(self.options.timeout))?;
-                con.set_write_timeout(Some(self.options.timeout))?;
-                Ok(con)
-            });
+            .connect(self.options.connect_timeout, self.options.timeout);
         match opened {
             Ok(con) => {
                 self.connections_opened.fetch_add(1, Ordering::Relaxed);
@@ -89,7 +85,7 @@ impl RedisLimiter {
     pub(crate) fn with_connection<T>(
         &self,
         what: &str,
-        op: impl Fn(&mut Connection) -> RedisResult<T>,
+        op: impl Fn(&mut dyn ConnectionLike) -> RedisResult<T>,
     ) -> Result<T, LimitsError> {
         let mut retried = false;
         loop {
@@ -100,7 +96,7 @@ impl RedisLimiter {
                     Err(err) => return Err(self.failure(what, "cannot connect", &err)),
                 },
             };
-            match op(&mut con) {
+            match op(con.as_mut()) {
                 Ok(value) => {
                     self.push_idle(con);
                     return Ok(value);

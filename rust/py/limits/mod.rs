@@ -12,10 +12,33 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 
 use self::candidates::{parse_candidates, Parsed};
-use crate::limits::{MemoryLimiter, Notice};
+use crate::limits::{Admitted, MemoryLimiter, Notice};
 use crate::py::convert::now_or_clock;
 
 /// Hands a core notice to Python's `logging` (logger `framesieve.limits`).
+/// What `admit` returns to Python: `(strategy, None)` when admitted, else
+/// `(None, "limited" | "batch_full")`.
+type AdmitAnswer = (Option<PyBackedStr>, Option<&'static str>);
+
+fn admit_answer(admitted: Admitted, mut parsed: Parsed) -> AdmitAnswer {
+    match admitted {
+        Admitted::Strategy(i) if i < parsed.len() => (Some(parsed.swap_remove(i).strategy), None),
+        Admitted::BatchFull => (None, Some("batch_full")),
+        Admitted::Strategy(_) | Admitted::Limited => (None, Some("limited")),
+    }
+}
+
+/// `(name, max_batch_images)` from the keyword arguments of `admit`.
+fn batch_cap(batch: Option<&str>, max_batch: Option<i64>) -> PyResult<Option<(&str, i64)>> {
+    match (batch, max_batch) {
+        (Some(name), Some(cap)) => Ok(Some((name, cap))),
+        (None, None) => Ok(None),
+        _ => Err(crate::py::errors::invalid_input(
+            "admit: batch and max_batch go together (the batch's name and its max_batch_images)",
+        )),
+    }
+}
+
 fn emit(py: Python<'_>, notice: Option<Notice>) -> PyResult<()> {
     let Some(notice) = notice else {
         return Ok(());
@@ -67,6 +90,41 @@ impl PyMemoryLimiter {
         Ok(self
             .inner
             .give_back(scope, strategy_name, now_or_clock(now))?)
+    }
+
+    /// A kept frame's admission: room in `batch` (at most `max_batch`
+    /// images) and a credit of the first candidate with one, both or
+    /// neither. Returns `(strategy, None)`, or `(None, "limited" | "batch_full")`.
+    #[pyo3(signature = (scope, candidates, now = None, *, batch = None, max_batch = None))]
+    fn admit(
+        &self,
+        scope: &str,
+        candidates: &Bound<'_, PyAny>,
+        now: Option<f64>,
+        batch: Option<&str>,
+        max_batch: Option<i64>,
+    ) -> PyResult<AdmitAnswer> {
+        let batch = batch_cap(batch, max_batch)?;
+        let mut parsed = Parsed::new();
+        parse_candidates(candidates, &mut parsed)?;
+        let now = crate::limits::window::check_now(now_or_clock(now))?;
+        let admitted = self.inner.admit(scope, &parsed, now, batch);
+        Ok(admit_answer(admitted, parsed))
+    }
+
+    /// An admitted frame given back: a credit to `strategy_name`'s windows
+    /// (when not None) and one off the count of `batch` (when not None).
+    #[pyo3(signature = (scope, strategy_name, now = None, *, batch = None))]
+    fn release(
+        &self,
+        scope: &str,
+        strategy_name: Option<&str>,
+        now: Option<f64>,
+        batch: Option<&str>,
+    ) -> PyResult<()> {
+        let now = crate::limits::window::check_now(now_or_clock(now))?;
+        self.inner.release(scope, strategy_name, now, batch);
+        Ok(())
     }
 
     /// Adds `delta` to counter `name` of `scope`; returns the new value.

@@ -8,7 +8,7 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyDict;
 
 use super::candidates::{parse_candidates, Parsed};
-use super::emit;
+use super::{admit_answer, batch_cap, emit, AdmitAnswer};
 use crate::dedup::shared;
 use crate::limits::{RedisLimiter, RedisOptions};
 use crate::py::convert::now_or_clock;
@@ -23,10 +23,12 @@ pub struct PyRedisLimiter {
 #[pymethods]
 impl PyRedisLimiter {
     #[new]
-    #[pyo3(signature = (url, *, strict = false, tls_ca_cert = None, connect_timeout = 1.0, timeout = 1.0, retry_interval = 1.0))]
+    #[pyo3(signature = (url, *, strict = false, cluster = false, tls_ca_cert = None, connect_timeout = 1.0, timeout = 1.0, retry_interval = 1.0))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         url: &str,
         strict: bool,
+        cluster: bool,
         tls_ca_cert: Option<PathBuf>,
         connect_timeout: f64,
         timeout: f64,
@@ -38,6 +40,7 @@ impl PyRedisLimiter {
             timeout: RedisOptions::seconds("timeout", timeout)?,
             retry_interval: RedisOptions::seconds("retry_interval", retry_interval)?,
             tls_ca_cert,
+            cluster,
             ..RedisOptions::default()
         };
         Ok(PyRedisLimiter {
@@ -60,6 +63,46 @@ impl PyRedisLimiter {
         let (chosen, notice) = py.detach(|| self.inner.take(scope, &parsed, now))?;
         emit(py, notice)?;
         Ok(chosen.map(|i| parsed.swap_remove(i).strategy))
+    }
+
+    /// A kept frame's admission in one round trip: room in `batch` (at most
+    /// `max_batch` images) and a credit of the first candidate with one,
+    /// checked and taken by one script. Returns `(strategy, None)`, or
+    /// `(None, "limited" | "batch_full")`.
+    #[pyo3(signature = (scope, candidates, now = None, *, batch = None, max_batch = None))]
+    fn admit(
+        &self,
+        py: Python<'_>,
+        scope: &str,
+        candidates: &Bound<'_, PyAny>,
+        now: Option<f64>,
+        batch: Option<&str>,
+        max_batch: Option<i64>,
+    ) -> PyResult<AdmitAnswer> {
+        let batch = batch_cap(batch, max_batch)?;
+        let mut parsed = Parsed::new();
+        parse_candidates(candidates, &mut parsed)?;
+        let now = now_or_clock(now);
+        let (admitted, notice) = py.detach(|| self.inner.admit(scope, &parsed, now, batch))?;
+        emit(py, notice)?;
+        Ok(admit_answer(admitted, parsed))
+    }
+
+    /// An admitted frame given back in one round trip: a credit to
+    /// `strategy_name`'s windows (when not None) and one off the count of
+    /// `batch` (when not None).
+    #[pyo3(signature = (scope, strategy_name, now = None, *, batch = None))]
+    fn release(
+        &self,
+        py: Python<'_>,
+        scope: &str,
+        strategy_name: Option<&str>,
+        now: Option<f64>,
+        batch: Option<&str>,
+    ) -> PyResult<()> {
+        let now = now_or_clock(now);
+        let notice = py.detach(|| self.inner.release(scope, strategy_name, now, batch))?;
+        emit(py, notice)
     }
 
     /// Returns one credit to each window of `strategy_name` that `now` falls in.
@@ -170,15 +213,24 @@ impl PyRedisLimiter {
         self.inner.options().strict
     }
 
+    /// Whether the URL is a seed node of a Redis Cluster.
+    #[getter]
+    fn cluster(&self) -> bool {
+        self.inner.options().cluster
+    }
+
     fn __repr__(&self) -> String {
+        let python_bool = |value: bool| if value { "True" } else { "False" };
+        let options = self.inner.options();
+        let cluster = if options.cluster {
+            ", cluster=True"
+        } else {
+            ""
+        };
         format!(
-            "RedisLimiter({:?}, strict={})",
+            "RedisLimiter({:?}, strict={}{cluster})",
             self.inner.display_url(),
-            if self.inner.options().strict {
-                "True"
-            } else {
-                "False"
-            }
+            python_bool(options.strict),
         )
     }
 }
