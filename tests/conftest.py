@@ -5,9 +5,6 @@ import os
 # A fake Roboflow API on loopback per test (tests/fake_roboflow.py).
 from support.fake_roboflow import fake_roboflow  # noqa: F401
 
-# A real Redis Cluster (3 masters, 3 replicas) per test module (tests/support/redis_cluster.py).
-from support.redis_cluster import redis_cluster  # noqa: F401
-
 # A real redis-server per test (tests/redis_server.py). A plain import rather
 # than `pytest_plugins`, so other fixture modules can be added line by line.
 from support.redis_server import redis_server  # noqa: F401

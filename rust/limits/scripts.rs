@@ -9,59 +9,20 @@
 
 use super::{escape_scope, WindowKind};
 
-/// KEYS: the windows of every candidate, in order. ARGV[1]: the number of
-/// candidates; then for each one its number of windows `n` and `n` pairs
-/// (limit, ttl). Returns the 1-based index of the chosen candidate, or 0.
-///
-/// One MGET per candidate looked at and one `SET ... EX` per window taken
-/// (the new count and a fresh expiry in one call): the fewest commands inside
-/// the script, which is most of a decision's time in Redis.
-pub(crate) const TAKE_SCRIPT: &str = r"
-local k, a = 1, 2
-for c = 1, tonumber(ARGV[1]) do
-  local n = tonumber(ARGV[a])
-  local keys = {}
-  for w = 1, n do
-    keys[w] = KEYS[k + w - 1]
-  end
-  local values = redis.call('MGET', unpack(keys))
-  local counts = {}
-  local free = true
-  for w = 1, n do
-    local used = 0
-    if values[w] then
-      used = tonumber(values[w])
-      if not used then
-        return redis.error_reply('framesieve: key ' .. keys[w] .. ' does not hold a count')
-      end
-    end
-    if used >= tonumber(ARGV[a + 2 * w - 1]) then
-      free = false
-      break
-    end
-    counts[w] = used
-  end
-  if free then
-    for w = 1, n do
-      redis.call('SET', keys[w], string.format('%d', counts[w] + 1), 'EX', ARGV[a + 2 * w])
-    end
-    return c
-  end
-  k = k + n
-  a = a + 1 + 2 * n
-end
-return 0
-";
-
-/// A kept frame's whole admission in one round trip: the batch room of
-/// `max_batch_images` and the credits, checked and taken atomically.
+/// A decision in one round trip: the batch room of `max_batch_images` (when
+/// capped) and the credits, checked and taken atomically; a plain take is an
+/// admission without a cap.
 ///
 /// KEYS[1]: the batch counter (only when ARGV[1] >= 0), then the windows of
 /// every candidate, in order. ARGV[1]: the batch cap, or -1 for none; ARGV[2]:
 /// the counter's ttl; ARGV[3]: 1 when an unlimited candidate follows the sent
-/// ones; ARGV[4]: the number of candidates; then as for `TAKE_SCRIPT`.
-/// Returns the 1-based index of the chosen candidate, 0 for the unlimited
+/// ones; ARGV[4]: the number of candidates; then for each one its number of
+/// windows `n` and `n` pairs (limit, ttl). Returns the 1-based index of the chosen candidate, 0 for the unlimited
 /// one, -1 when the batch is full, -2 when no candidate has credit.
+///
+/// One MGET per candidate looked at and one `SET ... EX` per window taken
+/// (the new count and a fresh expiry in one call): the fewest commands inside
+/// the script, which is most of a decision's time in Redis.
 pub(crate) const ADMIT_SCRIPT: &str = r"
 local cap = tonumber(ARGV[1])
 local k, a = 1, 5

@@ -22,7 +22,7 @@ pub use health::Notice;
 use super::memory::MemoryLimiter;
 use super::scripts::{
     counter_key, limit_key, mask_url, ADMIT_SCRIPT, COUNTER_ADD_SCRIPT, COUNTER_TAKE_SCRIPT,
-    COUNTER_TTL_SECONDS, GIVE_BACK_SCRIPT, TAKE_SCRIPT,
+    COUNTER_TTL_SECONDS, GIVE_BACK_SCRIPT,
 };
 use super::window::check_now;
 use super::Admitted;
@@ -100,7 +100,6 @@ pub struct RedisLimiter {
     /// The process whose connections `idle` holds.
     owner_pid: AtomicU32,
     fallback: MemoryLimiter,
-    take_script: Script,
     admit_script: Script,
     give_back_script: Script,
     counter_add_script: Script,
@@ -135,7 +134,6 @@ impl RedisLimiter {
             idle: Mutex::new(Vec::new()),
             owner_pid: AtomicU32::new(std::process::id()),
             fallback: MemoryLimiter::new(),
-            take_script: Script::new(TAKE_SCRIPT),
             admit_script: Script::new(ADMIT_SCRIPT),
             give_back_script: Script::new(GIVE_BACK_SCRIPT),
             counter_add_script: Script::new(COUNTER_ADD_SCRIPT),
@@ -178,18 +176,12 @@ impl RedisLimiter {
         candidates: &[Candidate<S>],
         now: f64,
     ) -> Result<(Option<usize>, Option<Notice>), LimitsError> {
-        let now = check_now(now)?;
-        let plan = Plan::new(scope, candidates, now, Vec::new(), Vec::new());
-        if plan.sent.is_empty() {
-            return Ok((plan.unlimited, None));
-        }
-        let op = |con: &mut dyn ConnectionLike| -> RedisResult<Option<usize>> {
-            let chosen: i64 = plan.invoke(&self.take_script, con)?;
-            Ok(plan.chosen(chosen))
+        let (admitted, notice) = self.admission("take", scope, candidates, now, None)?;
+        let chosen = match admitted {
+            Admitted::Strategy(i) => Some(i),
+            Admitted::Limited | Admitted::BatchFull => None,
         };
-        self.decide("take", op, |memory| {
-            memory.take(scope, candidates, now).ok().flatten()
-        })
+        Ok((chosen, notice))
     }
 
     /// A kept frame's admission in one round trip: with `batch` (its counter
@@ -204,12 +196,25 @@ impl RedisLimiter {
         now: f64,
         batch: Option<(&str, i64)>,
     ) -> Result<(Admitted, Option<Notice>), LimitsError> {
+        self.admission("admit", scope, candidates, now, batch)
+    }
+
+    /// `admit` (and `take`, an admission without a batch cap), its errors
+    /// naming the call `what`.
+    fn admission<S: AsRef<str>>(
+        &self,
+        what: &str,
+        scope: &str,
+        candidates: &[Candidate<S>],
+        now: f64,
+        batch: Option<(&str, i64)>,
+    ) -> Result<(Admitted, Option<Notice>), LimitsError> {
         let now = check_now(now)?;
         let (keys, cap) = match batch {
             Some((name, cap)) => (vec![counter_key(scope, name)], cap.max(0)),
             None => (Vec::new(), -1),
         };
-        let plan = Plan::new(scope, candidates, now, keys, vec![cap, COUNTER_TTL_SECONDS]);
+        let plan = Plan::new(scope, candidates, now, keys, cap);
         if plan.sent.is_empty() && batch.is_none() {
             return Ok((
                 plan.unlimited.map_or(Admitted::Limited, Admitted::Strategy),
@@ -221,10 +226,14 @@ impl RedisLimiter {
             Ok(match chosen {
                 -1 => Admitted::BatchFull,
                 0 => plan.unlimited.map_or(Admitted::Limited, Admitted::Strategy),
-                n => plan.chosen(n).map_or(Admitted::Limited, Admitted::Strategy),
+                // The 1-based index of a sent candidate; -2: none had credit.
+                n => usize::try_from(n - 1)
+                    .ok()
+                    .and_then(|i| plan.sent.get(i).copied())
+                    .map_or(Admitted::Limited, Admitted::Strategy),
             })
         };
-        self.decide("admit", op, |memory| {
+        self.decide(what, op, |memory| {
             memory.admit(scope, candidates, now, batch)
         })
     }
@@ -360,9 +369,9 @@ impl RedisLimiter {
     }
 }
 
-/// What one decision sends: the candidates before the first unlimited one
+/// What one admission sends: the candidates before the first unlimited one
 /// (a limit of 0 never grants and needs no key), their window keys after
-/// `keys` given first, and their limits and expiries after `args` given first.
+/// the batch counter's `keys`, and the arguments of `ADMIT_SCRIPT`.
 struct Plan {
     sent: Vec<usize>,
     unlimited: Option<usize>,
@@ -376,7 +385,7 @@ impl Plan {
         candidates: &[Candidate<S>],
         now: f64,
         mut keys: Vec<String>,
-        mut args: Vec<i64>,
+        cap: i64,
     ) -> Plan {
         let mut sent = Vec::with_capacity(candidates.len());
         let mut unlimited = None;
@@ -389,12 +398,13 @@ impl Plan {
                 sent.push(i);
             }
         }
-        // The admit script reads whether an unlimited candidate follows; the
-        // take script starts at the count.
-        if !args.is_empty() {
-            args.push(i64::from(unlimited.is_some()));
-        }
-        args.push(sent.len() as i64);
+        let mut args: Vec<i64> = Vec::with_capacity(4 + sent.len() * 7);
+        args.extend([
+            cap,
+            COUNTER_TTL_SECONDS,
+            i64::from(unlimited.is_some()),
+            sent.len() as i64,
+        ]);
         for &i in &sent {
             let candidate = &candidates[i];
             let windows: Vec<(WindowKind, u64)> = candidate.limits.iter().collect();
@@ -423,15 +433,6 @@ impl Plan {
             invocation.arg(*arg);
         }
         invocation.invoke(con)
-    }
-
-    /// The candidate of a script's 1-based answer (0 or less: none of the sent
-    /// ones, so the unlimited one if any).
-    fn chosen(&self, answer: i64) -> Option<usize> {
-        match usize::try_from(answer) {
-            Ok(n) if n >= 1 => self.sent.get(n - 1).copied().or(self.unlimited),
-            _ => self.unlimited,
-        }
     }
 }
 

@@ -1,0 +1,83 @@
+"""Round trips per decision of `RedisLimiter`, counted by a proxy in front of a real
+redis-server (SPEC §6: one per decision, `max_batch_images` included). The
+admission the engine runs for a kept frame is `admit()`; a frame given back is
+`release()`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import framesieve as fs
+from support.redis_server import RedisServer
+from support.resp_proxy import CountingProxy
+
+T0 = 1_700_000_040.0
+CREDITS = [("a", [("minutely", 2), ("hourly", 100)]), ("b", [("daily", 100)])]
+UNLIMITED = [("a", [])]
+
+
+@pytest.fixture
+def counted(redis_server: RedisServer) -> Iterator[tuple[fs.RedisLimiter, CountingProxy]]:
+    with CountingProxy("127.0.0.1", redis_server.port) as proxy:
+        limiter = fs.RedisLimiter(proxy.url, strict=True)
+        # Load the scripts once (EVALSHA, NOSCRIPT, SCRIPT LOAD, EVALSHA): not per decision.
+        limiter.admit("warm", CREDITS, T0, batch="w", max_batch=1)
+        limiter.release("warm", "a", T0, batch="w")
+        proxy.reset()
+        yield limiter, proxy
+
+
+def trips(proxy: CountingProxy, call) -> tuple[object, int, list[str]]:
+    proxy.reset()
+    result = call()
+    return result, proxy.round_trips, proxy.commands
+
+
+def test_one_round_trip_per_decision_in_every_configuration(counted) -> None:
+    limiter, proxy = counted
+    cases = [
+        # (what, call, answer, round trips)
+        ("credits", lambda: limiter.admit("s", CREDITS, T0), ("a", None), 1),
+        (
+            "credits + batch cap",
+            lambda: limiter.admit("s", CREDITS, T0, batch="b1", max_batch=5),
+            ("a", None),
+            1,
+        ),
+        ("credits used up, next candidate", lambda: limiter.admit("s", CREDITS, T0), ("b", None), 1),
+        ("unlimited", lambda: limiter.admit("s", UNLIMITED, T0), ("a", None), 0),
+        (
+            "unlimited + batch cap",
+            lambda: limiter.admit("s", UNLIMITED, T0, batch="b2", max_batch=1),
+            ("a", None),
+            1,
+        ),
+        (
+            "batch full",
+            lambda: limiter.admit("s", UNLIMITED, T0, batch="b2", max_batch=1),
+            (None, "batch_full"),
+            1,
+        ),
+        ("take", lambda: limiter.take("t", CREDITS, T0), "a", 1),
+        ("give back with its batch slot", lambda: limiter.release("s", "a", T0, batch="b1"), None, 1),
+        ("give back a credit", lambda: limiter.release("s", "b", T0), None, 1),
+    ]
+    for what, call, answer, expected in cases:
+        result, count, commands = trips(proxy, call)
+        assert result == answer, what
+        assert count == expected, (what, commands)
+        assert all(command == "EVALSHA" for command in commands), (what, commands)
+    # The batch slot came back with the credit: room for one more in b1.
+    assert limiter.counter_get("s", "b1") == 0
+
+
+def test_refused_decisions_take_nothing(counted) -> None:
+    limiter, proxy = counted
+    limited = [("a", [("minutely", 0)]), ("c", [("hourly", 1)])]
+    assert limiter.admit("r", limited, T0, batch="rb", max_batch=3) == ("c", None)
+    result, count, _ = trips(proxy, lambda: limiter.admit("r", limited, T0, batch="rb", max_batch=3))
+    assert (result, count) == ((None, "limited"), 1)
+    # Neither the refused credit nor a batch slot was kept.
+    assert limiter.counter_get("r", "rb") == 1
