@@ -182,18 +182,42 @@ class RedisLimiter:
         *,
         batch: str | None = None,
         max_batch: int | None = None,
+        frame_hash: int | None = None,
+        dedup: tuple[int, float, int] | None = None,
+        source: str | None = None,
     ) -> tuple[str, None] | tuple[None, str]: ...
     def release(
-        self, scope: str, strategy_name: str | None, now: float | None = None, *, batch: str | None = None
+        self,
+        scope: str,
+        strategy_name: str | None,
+        now: float | None = None,
+        *,
+        batch: str | None = None,
+        frame_hash: int | None = None,
+        source: str | None = None,
     ) -> None: ...
     def counter_add(self, scope: str, name: str, delta: int = 1) -> int: ...
     def counter_get(self, scope: str, name: str) -> int: ...
     def counter_take(self, scope: str, name: str, limit: int) -> bool: ...
     def near_duplicate(
-        self, scope: str, hash: int, max_hamming: int, window_seconds: float, now: float | None = None
+        self,
+        scope: str,
+        hash: int,
+        max_hamming: int,
+        window_seconds: float,
+        now: float | None = None,
+        *,
+        source: str | None = None,
     ) -> bool | None: ...
     def remember_hash(
-        self, scope: str, hash: int, window_seconds: float, max_entries: int, now: float | None = None
+        self,
+        scope: str,
+        hash: int,
+        window_seconds: float,
+        max_entries: int,
+        now: float | None = None,
+        *,
+        source: str | None = None,
     ) -> None: ...
     def ping(self) -> None: ...
     def stats(self) -> dict[str, int]: ...

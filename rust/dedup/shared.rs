@@ -4,6 +4,9 @@
 //! connections, with its fallback: when Redis cannot be reached (not strict)
 //! a check answers `None` and the caller decides with its own
 //! `RecentHashes`. The settings are checked as for the in-process filter.
+//! The engine itself checks and remembers through the admission script
+//! (`RedisLimiter::admit` with a [`HashCheck`]): one round trip with the
+//! credits, and a hash given back with them when the frame is not collected.
 
 use std::sync::LazyLock;
 
@@ -11,23 +14,17 @@ use ::redis::{ConnectionLike, RedisResult, Script};
 
 use super::error::DedupError;
 use super::settings::{check_max_entries, check_max_hamming, check_window};
+use crate::limits::scripts::popcount_lua;
 use crate::limits::window::check_now;
 use crate::limits::{escape_scope, Notice, RedisLimiter};
 
 /// KEYS[1]: the recent hashes of a scope (a sorted set: member the hash's 8
 /// bytes, big-endian; score the time it was remembered). ARGV: hi, lo,
 /// from, max_hamming, to. Returns 1 when a member scored within [from, to] lies
-/// within `max_hamming` bits of the hash, else 0. The popcount is the SWAR
-/// one on 32-bit halves: LuaBitOp works on 32 bits, and every intermediate sum
-/// stays far below 2^51, where Lua's doubles are exact and `bit` normalises.
-const NEAR_DUPLICATE_SCRIPT: &str = r"
-local function pop(x)
-  x = x - bit.band(bit.rshift(x, 1), 0x55555555)
-  x = bit.band(x, 0x33333333) + bit.band(bit.rshift(x, 2), 0x33333333)
-  x = bit.band(x + bit.rshift(x, 4), 0x0F0F0F0F)
-  x = x + bit.rshift(x, 8)
-  return bit.band(x + bit.rshift(x, 16), 0x3F)
-end
+/// within `max_hamming` bits of the hash, else 0.
+const NEAR_DUPLICATE_SCRIPT: &str = concat!(
+    popcount_lua!(),
+    r"
 local hi, lo, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], ARGV[5])
 for i = 1, #members do
@@ -37,7 +34,8 @@ for i = 1, #members do
   end
 end
 return 0
-";
+"
+);
 
 /// KEYS[1]: the recent hashes of a scope. ARGV: member, now, since,
 /// max_entries, ttl. Remembers the member at `now`, drops those older than
@@ -62,10 +60,87 @@ fn hash_member(hash: u64) -> (u32, u32, [u8; 8]) {
 static NEAR_DUPLICATE: LazyLock<Script> = LazyLock::new(|| Script::new(NEAR_DUPLICATE_SCRIPT));
 static REMEMBER_HASH: LazyLock<Script> = LazyLock::new(|| Script::new(REMEMBER_HASH_SCRIPT));
 
-/// The recent-hash set of near-duplicate suppression: it ends in `hashes`, where
-/// limit keys end in digits and counter keys in `count`.
-fn hashes_key(scope: &str) -> String {
-    format!("framesieve:{{{}}}:dedup:hashes", escape_scope(scope))
+/// The recent-hash set of near-duplicate suppression, of `scope` or of one
+/// `source` feeding it: under the scope's hash tag, like its limit and batch
+/// keys, so one admission script can touch them all (one Redis Cluster slot).
+/// It ends in `hashes`, where limit keys end in digits and counter keys in
+/// `count`.
+pub(crate) fn hashes_key(scope: &str, source: Option<&str>) -> String {
+    match source {
+        None => format!("framesieve:{{{}}}:dedup:hashes", escape_scope(scope)),
+        Some(source) => format!(
+            "framesieve:{{{}}}:dedup:source:{}:hashes",
+            escape_scope(scope),
+            escape_scope(source)
+        ),
+    }
+}
+
+/// What the admission script needs to check a frame hash against the shared
+/// set, and to remember it there when the frame is admitted (SPEC §9):
+/// checked as the in-process filter checks.
+pub struct HashCheck {
+    pub(crate) key: String,
+    hi: u32,
+    lo: u32,
+    member: [u8; 8],
+    max_hamming: u32,
+    window: f64,
+    max_entries: usize,
+    ttl: i64,
+}
+
+impl HashCheck {
+    /// `hash` of a frame of `source` (or of none) in `scope`, with the
+    /// settings of `deduplication`.
+    pub fn new(
+        scope: &str,
+        source: Option<&str>,
+        hash: u64,
+        max_hamming: u32,
+        window_seconds: f64,
+        max_entries: u64,
+    ) -> Result<HashCheck, DedupError> {
+        let max_hamming = check_max_hamming(i64::from(max_hamming))?;
+        let window = check_window(window_seconds)?;
+        // Past i64::MAX the cap cannot be reached anyway.
+        let max_entries = check_max_entries(i64::try_from(max_entries).unwrap_or(i64::MAX))?;
+        let (hi, lo, member) = hash_member(hash);
+        Ok(HashCheck {
+            key: hashes_key(scope, source),
+            hi,
+            lo,
+            member,
+            max_hamming,
+            window,
+            max_entries,
+            ttl: set_ttl(window),
+        })
+    }
+
+    /// The 9 arguments of `ADMIT_SCRIPT` after its flag, for a decision at `now`.
+    pub(crate) fn push_args(&self, invocation: &mut ::redis::ScriptInvocation<'_>, now: f64) {
+        invocation
+            .arg(self.hi)
+            .arg(self.lo)
+            .arg(self.max_hamming)
+            .arg(now - self.window)
+            .arg(now + self.window)
+            .arg(&self.member[..])
+            .arg(now)
+            .arg(self.max_entries)
+            .arg(self.ttl);
+    }
+
+    /// The set's key and the hash's member in it: what a give-back forgets.
+    pub(crate) fn forget(&self) -> (&str, &[u8]) {
+        (&self.key, &self.member)
+    }
+}
+
+/// The set outlives the window a little, so a late reader still finds it.
+fn set_ttl(window: f64) -> i64 {
+    (window.ceil() as i64).saturating_add(60)
 }
 
 /// Whether a hash within `max_hamming` bits of `hash` was remembered in
@@ -75,6 +150,7 @@ fn hashes_key(scope: &str) -> String {
 pub fn near_duplicate(
     redis: &RedisLimiter,
     scope: &str,
+    source: Option<&str>,
     hash: u64,
     now: f64,
     window_seconds: f64,
@@ -83,7 +159,7 @@ pub fn near_duplicate(
     let max_hamming = check_max_hamming(i64::from(max_hamming))?;
     let window = check_window(window_seconds)?;
     let now = check_now(now)?;
-    let key = hashes_key(scope);
+    let key = hashes_key(scope, source);
     let (hi, lo, _) = hash_member(hash);
     let op = |con: &mut dyn ConnectionLike| -> RedisResult<Option<bool>> {
         let found: i64 = NEAR_DUPLICATE
@@ -104,6 +180,7 @@ pub fn near_duplicate(
 pub fn remember_hash(
     redis: &RedisLimiter,
     scope: &str,
+    source: Option<&str>,
     hash: u64,
     now: f64,
     window_seconds: f64,
@@ -113,10 +190,9 @@ pub fn remember_hash(
     // Past i64::MAX the cap cannot be reached anyway.
     let max_entries = check_max_entries(i64::try_from(max_entries).unwrap_or(i64::MAX))?;
     let now = check_now(now)?;
-    let key = hashes_key(scope);
+    let key = hashes_key(scope, source);
     let (_, _, member) = hash_member(hash);
-    // The set outlives the window a little, so a late reader still finds it.
-    let ttl = (window.ceil() as i64).saturating_add(60);
+    let ttl = set_ttl(window);
     let op = |con: &mut dyn ConnectionLike| -> RedisResult<()> {
         REMEMBER_HASH
             .key(&key)
@@ -139,8 +215,12 @@ mod tests {
 
     #[test]
     fn the_key_is_hash_tagged_by_scope() {
-        assert_eq!(hashes_key("ws/p"), "framesieve:{ws/p}:dedup:hashes");
-        assert_eq!(hashes_key("a}b"), "framesieve:{a%7Db}:dedup:hashes");
+        assert_eq!(hashes_key("ws/p", None), "framesieve:{ws/p}:dedup:hashes");
+        assert_eq!(hashes_key("a}b", None), "framesieve:{a%7Db}:dedup:hashes");
+        assert_eq!(
+            hashes_key("ws/p", Some("cam}1")),
+            "framesieve:{ws/p}:dedup:source:cam%7D1:hashes"
+        );
     }
 
     #[test]
@@ -153,18 +233,18 @@ mod tests {
     #[test]
     fn bad_arguments_are_named_before_redis_is_tried() {
         let redis = RedisLimiter::new("redis://127.0.0.1:1/0", RedisOptions::default()).unwrap();
-        let err = near_duplicate(&redis, "s", 1, 0.0, 1.0, 65).unwrap_err();
+        let err = near_duplicate(&redis, "s", None, 1, 0.0, 1.0, 65).unwrap_err();
         assert!(err.to_string().starts_with("max_hamming:"), "{err}");
-        let err = near_duplicate(&redis, "s", 1, 0.0, f64::NAN, 6).unwrap_err();
+        let err = near_duplicate(&redis, "s", None, 1, 0.0, f64::NAN, 6).unwrap_err();
         assert!(err.to_string().starts_with("window_seconds:"), "{err}");
-        let err = near_duplicate(&redis, "s", 1, f64::INFINITY, 1.0, 6).unwrap_err();
+        let err = near_duplicate(&redis, "s", None, 1, f64::INFINITY, 1.0, 6).unwrap_err();
         assert!(matches!(err, DedupError::Shared(_)), "{err}");
-        let err = remember_hash(&redis, "s", 1, 0.0, 1.0, 0).unwrap_err();
+        let err = remember_hash(&redis, "s", None, 1, 0.0, 1.0, 0).unwrap_err();
         assert!(err.to_string().starts_with("max_entries:"), "{err}");
         assert_eq!(redis.stats().redis_errors, 0);
         // Unreachable and not strict: the check falls back to the caller.
         assert_eq!(
-            near_duplicate(&redis, "s", 1, 0.0, 1.0, 6).map(|r| r.0),
+            near_duplicate(&redis, "s", None, 1, 0.0, 1.0, 6).map(|r| r.0),
             Ok(None)
         );
     }

@@ -110,6 +110,9 @@ pub enum Admitted {
     Limited,
     /// The batch holds `max_batch_images` already.
     BatchFull,
+    /// A near-duplicate of a frame hash shared in Redis (`RedisLimiter::admit`
+    /// with a hash check only).
+    NearDuplicate,
 }
 
 /// Lock-free in-process rate limiter; see the module docs. Safe to share

@@ -3,7 +3,7 @@
 
 pub mod memory;
 pub mod redis;
-mod scripts;
+pub(crate) mod scripts;
 mod table;
 pub mod window;
 

@@ -9,28 +9,70 @@
 
 use super::{escape_scope, WindowKind};
 
-/// A decision in one round trip: the batch room of `max_batch_images` (when
-/// capped) and the credits, checked and taken atomically; a plain take is an
-/// admission without a cap.
+/// Lua: `pop(x)`, the bits set in a 32-bit value. The SWAR popcount:
+/// LuaBitOp works on 32 bits, and every intermediate sum stays far below
+/// 2^51, where Lua's doubles are exact and `bit` normalises. A macro, so that
+/// `concat!` can put it in front of the scripts that compare frame hashes.
+macro_rules! popcount_lua {
+    () => {
+        r"
+local function pop(x)
+  x = x - bit.band(bit.rshift(x, 1), 0x55555555)
+  x = bit.band(x, 0x33333333) + bit.band(bit.rshift(x, 2), 0x33333333)
+  x = bit.band(x + bit.rshift(x, 4), 0x0F0F0F0F)
+  x = x + bit.rshift(x, 8)
+  return bit.band(x + bit.rshift(x, 16), 0x3F)
+end
+"
+    };
+}
+pub(crate) use popcount_lua;
+
+/// A decision in one round trip: the near-duplicate check against the
+/// recent frame hashes shared by every process (when given), the batch room
+/// of `max_batch_images` (when capped) and the credits, checked and taken
+/// atomically; a plain take is an admission without either. An admitted
+/// frame's hash joins the shared set in the same script, so two processes
+/// cannot both admit look-alikes.
 ///
-/// KEYS[1]: the batch counter (only when ARGV[1] >= 0), then the windows of
-/// every candidate, in order. ARGV[1]: the batch cap, or -1 for none; ARGV[2]:
-/// the counter's ttl; ARGV[3]: 1 when an unlimited candidate follows the sent
-/// ones; ARGV[4]: the number of candidates; then for each one its number of
-/// windows `n` and `n` pairs (limit, ttl). Returns the 1-based index of the chosen candidate, 0 for the unlimited
-/// one, -1 when the batch is full, -2 when no candidate has credit.
+/// KEYS: the recent-hash set (only when ARGV[5] is 1), the batch counter
+/// (only when ARGV[1] >= 0), then the windows of every candidate, in order.
+/// ARGV[1]: the batch cap, or -1 for none; ARGV[2]: the counter's ttl;
+/// ARGV[3]: 1 when an unlimited candidate follows the sent ones; ARGV[4]: the
+/// number of candidates; ARGV[5]: 1 when the hash is checked, then its 9
+/// arguments (hi, lo, max_hamming, from, to, member, now, max_entries, ttl:
+/// see `crate::dedup::shared::HashCheck`); then for each candidate its number
+/// of windows `n` and `n` pairs (limit, ttl). Returns the 1-based index of
+/// the chosen candidate, 0 for the unlimited one, -1 when the batch is full,
+/// -2 when no candidate has credit, -3 for a near-duplicate.
 ///
 /// One MGET per candidate looked at and one `SET ... EX` per window taken
 /// (the new count and a fresh expiry in one call): the fewest commands inside
 /// the script, which is most of a decision's time in Redis.
-pub(crate) const ADMIT_SCRIPT: &str = r"
+pub(crate) const ADMIT_SCRIPT: &str = concat!(
+    popcount_lua!(),
+    r"
 local cap = tonumber(ARGV[1])
-local k, a = 1, 5
+local dedup = ARGV[5] == '1'
+local k, a = 1, 6
+if dedup then
+  local hi, lo, limit = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+  local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[9], ARGV[10])
+  for i = 1, #members do
+    local other_hi, other_lo = struct.unpack('>I4I4', members[i])
+    if pop(bit.bxor(hi, other_hi)) + pop(bit.bxor(lo, other_lo)) <= limit then
+      return -3
+    end
+  end
+  k, a = 2, 15
+end
+local batch = nil
 if cap >= 0 then
-  if tonumber(redis.call('GET', KEYS[1]) or '0') >= cap then
+  batch = KEYS[k]
+  if tonumber(redis.call('GET', batch) or '0') >= cap then
     return -1
   end
-  k = 2
+  k = k + 1
 end
 local chosen = -2
 if ARGV[3] == '1' then
@@ -69,17 +111,36 @@ for c = 1, tonumber(ARGV[4]) do
   k = k + n
   a = a + 1 + 2 * n
 end
-if chosen >= 0 and cap >= 0 then
-  redis.call('INCR', KEYS[1])
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
+if chosen >= 0 then
+  if batch then
+    redis.call('INCR', batch)
+    redis.call('EXPIRE', batch, ARGV[2])
+  end
+  if dedup then
+    redis.call('ZADD', KEYS[1], ARGV[12], ARGV[11])
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[9])
+    local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[13])
+    if extra > 0 then
+      redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1)
+    end
+    redis.call('EXPIRE', KEYS[1], ARGV[14])
+  end
 end
 return chosen
-";
+"
+);
 
 /// KEYS: windows (and, for a frame given back, its batch counter) to return
-/// one credit to; a missing or zero key stays as is.
+/// one credit to, a missing or zero key staying as is; then, when ARGV[1] is
+/// given, the recent-hash set to forget the member ARGV[1] from (a frame
+/// admitted but never collected).
 pub(crate) const GIVE_BACK_SCRIPT: &str = r"
-for i = 1, #KEYS do
+local n = #KEYS
+if ARGV[1] then
+  redis.call('ZREM', KEYS[n], ARGV[1])
+  n = n - 1
+end
+for i = 1, n do
   local used = tonumber(redis.call('GET', KEYS[i]) or '0')
   if used > 0 then
     redis.call('DECR', KEYS[i])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from skimage import data
 
 import framesieve as fs
 from framesieve import cli
-from support.engine_helpers import config, detection
+from support.engine_helpers import config, detection, frame
+from support.resp_proxy import CountingProxy
 
 FAST = {"retry_base": 0.05, "retry_max": 0.3, "workers": 2}
 SHARED = {"hash": "dhash", "max_hamming": 6, "window_seconds": 60, "shared": True}
@@ -178,3 +180,74 @@ def test_config_validate_says_the_hashes_are_shared(tmp_path, capsys):
     path.write_text(json.dumps(config(deduplication=SHARED)))
     assert cli.main(["config", "validate", str(path)]) == 0
     assert "shared through Redis" in capsys.readouterr().out
+
+
+def test_look_alikes_admitted_at_once_by_many_processes_are_admitted_once(redis_server):
+    """Check and remember are one script: of 16 limiters (each its own connections, as
+    processes have) racing to admit look-alikes, exactly one wins."""
+    barrier = threading.Barrier(16)
+    answers: list[tuple[Any, Any]] = []
+
+    def race(i: int) -> None:
+        limiter = fs.RedisLimiter(redis_server.url, strict=True)
+        limiter.ping()  # connected before the start
+        barrier.wait()
+        answers.append(
+            limiter.admit(
+                "race", [("all", [])], 1000.0, frame_hash=0xF0F0 ^ (1 << i % 4), dedup=(6, 60.0, 100)
+            )
+        )
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers, key=str) == [("all", None)] + [(None, "near_duplicate")] * 15
+
+
+def test_a_kept_frame_costs_the_engine_one_round_trip_with_shared_hashes(tmp_path, redis_server):
+    """Shared near-duplicates, limits and max_batch_images together: one EVALSHA per
+    kept frame on the caller's thread (a look-alike of this process's own is refused
+    from its memory with none), and nothing when collected."""
+    warm = fs.RedisLimiter(redis_server.url, strict=True)  # scripts loaded (server-wide)
+    warm.admit(
+        "warm", [("a", [("hourly", 1)])], 1.0, batch="w", max_batch=1, frame_hash=1, dedup=(6, 60.0, 10)
+    )
+    warm.release("warm", "a", 1.0, batch="w", frame_hash=1)
+    cfg = config(
+        [
+            {
+                "name": "all",
+                "type": "random",
+                "traffic_percentage": 1.0,
+                "limits": [{"type": "hourly", "value": 3}],
+            }
+        ],
+        deduplication=SHARED,
+        batching_strategy={
+            "batches_name_prefix": "al",
+            "recreation_interval": "never",
+            "max_batch_images": 10,
+        },
+    )
+    with CountingProxy("127.0.0.1", redis_server.port) as proxy:
+        al = fs.ActiveLearning(
+            fs.load_config(cfg),
+            fs.LocalDataset(tmp_path / "dataset"),
+            outbox=tmp_path / "outbox",
+            limiter=fs.RedisLimiter(proxy.url, strict=True),
+            **FAST,
+        )
+        with al:
+            frames = [frame(seed=900 + i) for i in range(4)]
+            for i, image in enumerate([frames[0], frames[0].copy(), *frames[1:]]):
+                al.register(image, detection(), "object-detection", timestamp=1000.0 + i)
+            assert al.flush(30)
+            stats = al.stats()
+            commands = list(proxy.commands)
+    assert (stats["collected"], stats["near_duplicates"], stats["limited"]) == (3, 1, 1)
+    # 4 decisions (3 admitted, 1 limited); the once-a-minute batch re-count is a GET, and
+    # each new connection says who it is (CLIENT SETINFO).
+    assert commands.count("EVALSHA") == 4, commands
+    assert set(commands) <= {"EVALSHA", "GET", "CLIENT"}, commands

@@ -81,3 +81,76 @@ def test_refused_decisions_take_nothing(counted) -> None:
     assert (result, count) == ((None, "limited"), 1)
     # Neither the refused credit nor a batch slot was kept.
     assert limiter.counter_get("r", "rb") == 1
+
+
+HASH = 0x0123_4567_89AB_CDEF
+DEDUP = (6, 60.0, 100)  # max_hamming, window_seconds, max_entries
+
+
+def test_the_shared_near_duplicate_check_rides_in_the_same_round_trip(counted) -> None:
+    limiter, proxy = counted
+    with_hash = {"frame_hash": HASH, "dedup": DEDUP, "source": "cam0"}
+    cases = [
+        # (what, call, answer, round trips)
+        (
+            "hash + credits + batch cap",
+            lambda: limiter.admit("d", CREDITS, T0, batch="db", max_batch=5, **with_hash),
+            ("a", None),
+            1,
+        ),
+        (
+            "a look-alike (5 bits off) of the admitted hash",
+            lambda: limiter.admit(
+                "d", CREDITS, T0, batch="db", max_batch=5, **{**with_hash, "frame_hash": HASH ^ 0b1_1111}
+            ),
+            (None, "near_duplicate"),
+            1,
+        ),
+        (
+            "hash alone (unlimited, no cap)",
+            lambda: limiter.admit("d", UNLIMITED, T0, frame_hash=~HASH & (2**64 - 1), dedup=DEDUP),
+            ("a", None),
+            1,
+        ),
+        (
+            "give back credit, batch slot and hash",
+            lambda: limiter.release("d", "a", T0, batch="db", frame_hash=HASH, source="cam0"),
+            None,
+            1,
+        ),
+    ]
+    for what, call, answer, expected in cases:
+        result, count, commands = trips(proxy, call)
+        assert result == answer, what
+        assert count == expected, (what, commands)
+        assert all(command == "EVALSHA" for command in commands), (what, commands)
+    # The refused look-alike took nothing, and the give-back returned everything: the
+    # batch is empty again and the hash is forgotten (the look-alike is admitted now).
+    assert limiter.counter_get("d", "db") == 0
+    assert limiter.near_duplicate("d", HASH, 6, 60.0, T0, source="cam0") is False
+    assert limiter.admit("d", CREDITS, T0, **{**with_hash, "frame_hash": HASH ^ 0b1_1111}) == ("a", None)
+    # Another source's memory is apart; the hash given with no source is in the scope's own.
+    assert limiter.near_duplicate("d", HASH, 6, 60.0, T0, source="cam1") is False
+    assert limiter.near_duplicate("d", ~HASH & (2**64 - 1), 0, 60.0, T0) is True
+
+
+def test_a_refused_frame_leaves_no_hash(counted) -> None:
+    limiter, _ = counted
+    none_left = [("a", [("minutely", 0)])]
+    assert limiter.admit("n", none_left, T0, frame_hash=HASH, dedup=DEDUP) == (None, "limited")
+    assert limiter.near_duplicate("n", HASH, 0, 60.0, T0) is False
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"frame_hash": HASH},
+        {"dedup": DEDUP},
+        {"source": "cam0"},
+        {"frame_hash": HASH, "dedup": (65, 60.0, 10)},
+    ],
+)
+def test_hash_arguments_go_together_and_are_checked(redis_server: RedisServer, kwargs) -> None:
+    limiter = fs.RedisLimiter(redis_server.url, strict=True)
+    with pytest.raises(fs.InvalidInputError, match=r"frame_hash and dedup|max_hamming"):
+        limiter.admit("x", CREDITS, T0, **kwargs)

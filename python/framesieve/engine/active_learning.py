@@ -261,8 +261,10 @@ class ActiveLearning:
             inference_id=None if inference_id is None else str(inference_id),
             auto_orient=auto_orient,
         )
-        self._pool.submit(job)
+        # Remembered before the workers can settle or release it: a collected frame's
+        # hash stays remembered whatever its delivery.
         self._admission.remember(ticket)
+        self._pool.submit(job)
 
     def _overloaded(self, block: bool | None) -> None:
         self._counters.add("dropped_overload")

@@ -4,7 +4,9 @@ frame, and the one record of what that cost (SPEC §4.2, §4.3, §9).
 In order: diversity on the frame's embedding (when configured and one is given),
 near-duplicate suppression (only kept frames pay for the hash, arrays only), the
 ``max_batch_images`` cap, then the limit credits: a frame refused before the take
-holds no credit. An admitted frame
+holds no credit. With Redis, the shared near-duplicate check, the batch room and
+the credits are one script: one round trip per kept frame, and an admitted frame's
+hash is shared at once (given back with the credit if it is not collected). An admitted frame
 holds a :class:`Ticket`; its owner ends it exactly once, by :meth:`Ticket.settle`
 (delivered: the credit stays spent) or :meth:`Ticket.release` (duplicate,
 refused or abandoned: the credit and the batch count are given back). Frames
@@ -49,11 +51,13 @@ class Ticket:
         "_admission",
         "_open",
         "batch",
+        "collected",
         "counted",
         "credit_scope",
         "embedding",
         "frame_hash",
         "novelty",
+        "shared_hash",
         "source",
         "strategy",
         "timestamp",
@@ -71,6 +75,7 @@ class Ticket:
         source: str | None = None,
         novelty: DiversityFilter | None = None,
         embedding: Any = None,
+        shared_hash: bool = False,
     ) -> None:
         self._admission = admission
         self._open = True
@@ -83,6 +88,8 @@ class Ticket:
         self.source = source  # whose near-duplicate memory it joins when collected
         self.novelty = novelty  # the diversity memory its embedding joins when collected
         self.embedding = embedding
+        self.shared_hash = shared_hash  # frame_hash joined the Redis set when admitted
+        self.collected = False  # handed to the workers (its hash stays remembered)
 
     def settle(self) -> None:
         """Delivered: the credit stays spent; the batch now counts the image itself."""
@@ -185,27 +192,41 @@ class Admission:
             frame_hash = image_hash(image, channel_order)
             if source is not None:
                 dedup = self._source_filter(dedup, source)
-            if self._near_duplicate(dedup, frame_hash, now, source):
+            # This process's own memory first (no round trip): what it holds is in the
+            # shared set too, and it is what decides when Redis cannot be reached.
+            if dedup.check(frame_hash, now):
                 self._counters.add_by_source("near_duplicates", source)
                 return None
+        shared = frame_hash is not None and self._dedup_shared
         max_batch = plan.max_batch_images
         if max_batch is not None:
             self._maybe_sync(batch)
         candidates = plan.candidates(matched)
-        if candidates is None and max_batch is None:
-            strategy, refused = matched[0], None  # nothing to take: no limiter call
+        if candidates is None and max_batch is None and not shared:
+            strategy, refused = matched[0], None  # nothing to check or take: no limiter call
         else:
-            # One call decides batch room and credit together, both or neither: with
-            # Redis that is one script, one round trip.
+            # One call decides the shared near-duplicate check, batch room and credit
+            # together, all or nothing: with Redis that is one script, one round trip.
+            extra: dict[str, Any] = {}
+            if shared:
+                assert dedup is not None
+                extra = {
+                    "frame_hash": frame_hash,
+                    "dedup": (dedup.max_hamming, dedup.window_seconds, dedup.max_entries),
+                    "source": source,
+                }
             strategy, refused = self.limiter.admit(
                 self.scope,
                 candidates if candidates is not None else [(matched[0], [])],
                 now,
                 batch=batch if max_batch is not None else None,
                 max_batch=max_batch,
+                **extra,
             )
         if strategy is None:
-            if refused == "batch_full":
+            if refused == "near_duplicate":
+                self._counters.add_by_source("near_duplicates", source)
+            elif refused == "batch_full":
                 count("limited", "batch_full")
             else:
                 count("limited")
@@ -224,11 +245,14 @@ class Admission:
             source,
             novelty,
             embedding if novelty is not None else None,
+            shared,
         )
 
     def remember(self, ticket: Ticket) -> None:
         """The frame was collected: later look-alikes of it are near-duplicates, and frames
-        whose embeddings are close to its own are not novel."""
+        whose embeddings are close to its own are not novel. (With Redis its hash joined
+        the shared set when it was admitted.)"""
+        ticket.collected = True
         if ticket.novelty is not None:
             ticket.novelty.add(ticket.embedding, ticket.timestamp)
             ticket.embedding = None  # remembered in the filter: the ticket need not hold it
@@ -238,14 +262,6 @@ class Admission:
         if ticket.source is not None:
             dedup = self._source_filter(dedup, ticket.source)
         dedup.add(ticket.frame_hash, ticket.timestamp)
-        if self._dedup_shared:
-            self.limiter.remember_hash(
-                self._dedup_scope(ticket.source),
-                ticket.frame_hash,
-                dedup.window_seconds,
-                dedup.max_entries,
-                ticket.timestamp,
-            )
 
     def _source_filter(self, default: NearDuplicateFilter, source: str) -> NearDuplicateFilter:
         """The memory of ``source`` (made on its first frame, with the same settings)."""
@@ -286,23 +302,6 @@ class Admission:
                 "without one are not checked for novelty (pass register(..., embedding=vector))"
             )
 
-    def _dedup_scope(self, source: str | None) -> str:
-        """The Redis scope of a source's shared hashes (the destination's own when none)."""
-        return self.scope if source is None else f"{self.scope}|source:{source}"
-
-    def _near_duplicate(
-        self, dedup: NearDuplicateFilter, frame_hash: int, now: float, source: str | None = None
-    ) -> bool:
-        """Within ``max_hamming`` bits of a frame collected in the window: by any process
-        (shared through Redis, one round trip) or, when not shared or Redis is down, by this one."""
-        if self._dedup_shared:
-            found = self.limiter.near_duplicate(
-                self._dedup_scope(source), frame_hash, dedup.max_hamming, dedup.window_seconds, now
-            )
-            if found is not None:
-                return bool(found)
-        return dedup.check(frame_hash, now)
-
     def close(self, ticket: Ticket, *, give_back: bool) -> None:
         """Ends ``ticket`` once (see :class:`Ticket`); a second call does nothing."""
         with self._lock:
@@ -314,13 +313,19 @@ class Admission:
                 self._batch_pending[ticket.batch] = left
             else:
                 self._batch_pending.pop(ticket.batch, None)
-        if give_back and (ticket.credit_scope or ticket.counted):
-            # The credit and the batch slot together: one round trip with Redis.
+        # A hash shared at admission but never collected is forgotten again.
+        forget = ticket.shared_hash and not ticket.collected
+        if give_back and (ticket.credit_scope or ticket.counted or forget):
+            # The credit, the batch slot and the hash together: one round trip with Redis.
+            extra: dict[str, Any] = {}
+            if forget:
+                extra = {"frame_hash": ticket.frame_hash, "source": ticket.source}
             self.limiter.release(
                 ticket.credit_scope or self.scope,
                 ticket.strategy if ticket.credit_scope else None,
                 ticket.timestamp,
                 batch=ticket.batch if ticket.counted else None,
+                **extra,
             )
 
     # -- max_batch_images ----------------------------------------------------------------

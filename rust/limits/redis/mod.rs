@@ -27,6 +27,7 @@ use super::scripts::{
 use super::window::check_now;
 use super::Admitted;
 use super::{Candidate, LimitsError, WindowKind};
+use crate::dedup::shared::HashCheck;
 
 /// Settings of a [`RedisLimiter`].
 #[derive(Clone, Debug)]
@@ -176,27 +177,31 @@ impl RedisLimiter {
         candidates: &[Candidate<S>],
         now: f64,
     ) -> Result<(Option<usize>, Option<Notice>), LimitsError> {
-        let (admitted, notice) = self.admission("take", scope, candidates, now, None)?;
+        let (admitted, notice) = self.admission("take", scope, candidates, now, None, None)?;
         let chosen = match admitted {
             Admitted::Strategy(i) => Some(i),
-            Admitted::Limited | Admitted::BatchFull => None,
+            Admitted::Limited | Admitted::BatchFull | Admitted::NearDuplicate => None,
         };
         Ok((chosen, notice))
     }
 
-    /// A kept frame's admission in one round trip: with `batch` (its counter
-    /// name and `max_batch_images`), room in the batch and a credit of the
-    /// first candidate that has one, checked and taken by one script; the
-    /// batch count goes up by one when admitted. No round trip at all when
-    /// no credit is needed and there is no batch cap.
+    /// A kept frame's admission in one round trip: with `hash`, no
+    /// near-duplicate of it among the hashes shared in Redis; with `batch`
+    /// (its counter name and `max_batch_images`), room in the batch; and a
+    /// credit of the first candidate that has one: checked and taken by one
+    /// script. When admitted, the batch count goes up by one and the hash
+    /// joins the shared set. No round trip at all when there is nothing to
+    /// check or take. When Redis fails (not strict), the in-process limiter
+    /// decides and `hash` is not checked: the caller checks its own memory.
     pub fn admit<S: AsRef<str>>(
         &self,
         scope: &str,
         candidates: &[Candidate<S>],
         now: f64,
         batch: Option<(&str, i64)>,
+        hash: Option<&HashCheck>,
     ) -> Result<(Admitted, Option<Notice>), LimitsError> {
-        self.admission("admit", scope, candidates, now, batch)
+        self.admission("admit", scope, candidates, now, batch, hash)
     }
 
     /// `admit` (and `take`, an admission without a batch cap), its errors
@@ -208,14 +213,22 @@ impl RedisLimiter {
         candidates: &[Candidate<S>],
         now: f64,
         batch: Option<(&str, i64)>,
+        hash: Option<&HashCheck>,
     ) -> Result<(Admitted, Option<Notice>), LimitsError> {
         let now = check_now(now)?;
-        let (keys, cap) = match batch {
-            Some((name, cap)) => (vec![counter_key(scope, name)], cap.max(0)),
-            None => (Vec::new(), -1),
+        let mut keys = Vec::with_capacity(2);
+        if let Some(hash) = hash {
+            keys.push(hash.key.clone());
+        }
+        let cap = match batch {
+            Some((name, cap)) => {
+                keys.push(counter_key(scope, name));
+                cap.max(0)
+            }
+            None => -1,
         };
-        let plan = Plan::new(scope, candidates, now, keys, cap);
-        if plan.sent.is_empty() && batch.is_none() {
+        let plan = Plan::new(scope, candidates, now, keys, cap, hash);
+        if plan.sent.is_empty() && batch.is_none() && hash.is_none() {
             return Ok((
                 plan.unlimited.map_or(Admitted::Limited, Admitted::Strategy),
                 None,
@@ -224,6 +237,7 @@ impl RedisLimiter {
         let op = |con: &mut dyn ConnectionLike| -> RedisResult<Admitted> {
             let chosen: i64 = plan.invoke(&self.admit_script, con)?;
             Ok(match chosen {
+                -3 => Admitted::NearDuplicate,
                 -1 => Admitted::BatchFull,
                 0 => plan.unlimited.map_or(Admitted::Limited, Admitted::Strategy),
                 // The 1-based index of a sent candidate; -2: none had credit.
@@ -240,13 +254,15 @@ impl RedisLimiter {
 
     /// An admitted frame given back in one round trip: one credit to each
     /// window of `strategy` (when it took one) and one off the count of
-    /// `batch` (when it was counted), none below zero.
+    /// `batch` (when it was counted), none below zero; and its `hash`
+    /// forgotten from the shared set (when given: admitted but not collected).
     pub fn release(
         &self,
         scope: &str,
         strategy: Option<&str>,
         now: f64,
         batch: Option<&str>,
+        hash: Option<&HashCheck>,
     ) -> Result<Option<Notice>, LimitsError> {
         let now = check_now(now)?;
         let mut keys: Vec<String> = Vec::with_capacity(4);
@@ -260,13 +276,17 @@ impl RedisLimiter {
         if let Some(name) = batch {
             keys.push(counter_key(scope, name));
         }
-        if keys.is_empty() {
+        let forget = hash.map(HashCheck::forget);
+        if keys.is_empty() && forget.is_none() {
             return Ok(None);
         }
         let op = |con: &mut dyn ConnectionLike| -> RedisResult<()> {
             let mut invocation = self.give_back_script.prepare_invoke();
             for key in &keys {
                 invocation.key(key);
+            }
+            if let Some((key, member)) = forget {
+                invocation.key(key).arg(member);
             }
             invocation.invoke::<i64>(con).map(drop)
         };
@@ -371,22 +391,29 @@ impl RedisLimiter {
 
 /// What one admission sends: the candidates before the first unlimited one
 /// (a limit of 0 never grants and needs no key), their window keys after
-/// the batch counter's `keys`, and the arguments of `ADMIT_SCRIPT`.
-struct Plan {
+/// the hash set's and the batch counter's `keys`, and the arguments of
+/// `ADMIT_SCRIPT`: the header, the hash check's, the candidates'.
+struct Plan<'h> {
     sent: Vec<usize>,
     unlimited: Option<usize>,
     keys: Vec<String>,
     args: Vec<i64>,
+    hash: Option<&'h HashCheck>,
+    now: f64,
 }
 
-impl Plan {
+/// The arguments of `ADMIT_SCRIPT` before the hash check's.
+const HEADER_ARGS: usize = 5;
+
+impl<'h> Plan<'h> {
     fn new<S: AsRef<str>>(
         scope: &str,
         candidates: &[Candidate<S>],
         now: f64,
         mut keys: Vec<String>,
         cap: i64,
-    ) -> Plan {
+        hash: Option<&'h HashCheck>,
+    ) -> Plan<'h> {
         let mut sent = Vec::with_capacity(candidates.len());
         let mut unlimited = None;
         for (i, candidate) in candidates.iter().enumerate() {
@@ -398,12 +425,13 @@ impl Plan {
                 sent.push(i);
             }
         }
-        let mut args: Vec<i64> = Vec::with_capacity(4 + sent.len() * 7);
+        let mut args: Vec<i64> = Vec::with_capacity(HEADER_ARGS + sent.len() * 7);
         args.extend([
             cap,
             COUNTER_TTL_SECONDS,
             i64::from(unlimited.is_some()),
             sent.len() as i64,
+            i64::from(hash.is_some()),
         ]);
         for &i in &sent {
             let candidate = &candidates[i];
@@ -421,6 +449,8 @@ impl Plan {
             unlimited,
             keys,
             args,
+            hash,
+            now,
         }
     }
 
@@ -429,7 +459,14 @@ impl Plan {
         for key in &self.keys {
             invocation.key(key);
         }
-        for arg in &self.args {
+        let (header, rest) = self.args.split_at(HEADER_ARGS);
+        for arg in header {
+            invocation.arg(*arg);
+        }
+        if let Some(hash) = self.hash {
+            hash.push_args(&mut invocation, self.now);
+        }
+        for arg in rest {
             invocation.arg(*arg);
         }
         invocation.invoke(con)

@@ -24,6 +24,7 @@ fn admit_answer(admitted: Admitted, mut parsed: Parsed) -> AdmitAnswer {
     match admitted {
         Admitted::Strategy(i) if i < parsed.len() => (Some(parsed.swap_remove(i).strategy), None),
         Admitted::BatchFull => (None, Some("batch_full")),
+        Admitted::NearDuplicate => (None, Some("near_duplicate")),
         Admitted::Strategy(_) | Admitted::Limited => (None, Some("limited")),
     }
 }

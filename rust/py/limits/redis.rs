@@ -9,7 +9,7 @@ use pyo3::types::PyDict;
 
 use super::candidates::{parse_candidates, Parsed};
 use super::{admit_answer, batch_cap, emit, AdmitAnswer};
-use crate::dedup::shared;
+use crate::dedup::shared::{self, HashCheck};
 use crate::limits::{RedisLimiter, RedisOptions};
 use crate::py::convert::now_or_clock;
 
@@ -65,11 +65,15 @@ impl PyRedisLimiter {
         Ok(chosen.map(|i| parsed.swap_remove(i).strategy))
     }
 
-    /// A kept frame's admission in one round trip: room in `batch` (at most
-    /// `max_batch` images) and a credit of the first candidate with one,
-    /// checked and taken by one script. Returns `(strategy, None)`, or
-    /// `(None, "limited" | "batch_full")`.
-    #[pyo3(signature = (scope, candidates, now = None, *, batch = None, max_batch = None))]
+    /// A kept frame's admission in one round trip: no near-duplicate of
+    /// `frame_hash` among the hashes of `source` shared in Redis (when given,
+    /// with `dedup` = `(max_hamming, window_seconds, max_entries)`), room in
+    /// `batch` (at most `max_batch` images) and a credit of the first
+    /// candidate with one, checked and taken by one script; an admitted
+    /// frame's hash joins the shared set. Returns `(strategy, None)`, or
+    /// `(None, "limited" | "batch_full" | "near_duplicate")`.
+    #[pyo3(signature = (scope, candidates, now = None, *, batch = None, max_batch = None, frame_hash = None, dedup = None, source = None))]
+    #[allow(clippy::too_many_arguments)]
     fn admit(
         &self,
         py: Python<'_>,
@@ -78,20 +82,43 @@ impl PyRedisLimiter {
         now: Option<f64>,
         batch: Option<&str>,
         max_batch: Option<i64>,
+        frame_hash: Option<u64>,
+        dedup: Option<(u32, f64, u64)>,
+        source: Option<&str>,
     ) -> PyResult<AdmitAnswer> {
         let batch = batch_cap(batch, max_batch)?;
+        let hash = match (frame_hash, dedup) {
+            (Some(hash), Some((max_hamming, window, max_entries))) => Some(HashCheck::new(
+                scope,
+                source,
+                hash,
+                max_hamming,
+                window,
+                max_entries,
+            )?),
+            (None, None) if source.is_none() => None,
+            _ => {
+                return Err(crate::py::errors::invalid_input(
+                    "admit: frame_hash and dedup go together (the frame's hash and \
+                     (max_hamming, window_seconds, max_entries)), and source goes with them",
+                ))
+            }
+        };
         let mut parsed = Parsed::new();
         parse_candidates(candidates, &mut parsed)?;
         let now = now_or_clock(now);
-        let (admitted, notice) = py.detach(|| self.inner.admit(scope, &parsed, now, batch))?;
+        let (admitted, notice) =
+            py.detach(|| self.inner.admit(scope, &parsed, now, batch, hash.as_ref()))?;
         emit(py, notice)?;
         Ok(admit_answer(admitted, parsed))
     }
 
     /// An admitted frame given back in one round trip: a credit to
-    /// `strategy_name`'s windows (when not None) and one off the count of
-    /// `batch` (when not None).
-    #[pyo3(signature = (scope, strategy_name, now = None, *, batch = None))]
+    /// `strategy_name`'s windows (when not None), one off the count of
+    /// `batch` (when not None), and `frame_hash` forgotten from the shared
+    /// hashes of `source` (when not None: the frame was not collected).
+    #[pyo3(signature = (scope, strategy_name, now = None, *, batch = None, frame_hash = None, source = None))]
+    #[allow(clippy::too_many_arguments)]
     fn release(
         &self,
         py: Python<'_>,
@@ -99,9 +126,18 @@ impl PyRedisLimiter {
         strategy_name: Option<&str>,
         now: Option<f64>,
         batch: Option<&str>,
+        frame_hash: Option<u64>,
+        source: Option<&str>,
     ) -> PyResult<()> {
+        // Only the key and the member matter for forgetting: valid settings.
+        let hash = frame_hash
+            .map(|hash| HashCheck::new(scope, source, hash, 0, 1.0, 1))
+            .transpose()?;
         let now = now_or_clock(now);
-        let notice = py.detach(|| self.inner.release(scope, strategy_name, now, batch))?;
+        let notice = py.detach(|| {
+            self.inner
+                .release(scope, strategy_name, now, batch, hash.as_ref())
+        })?;
         emit(py, notice)
     }
 
@@ -143,10 +179,11 @@ impl PyRedisLimiter {
     }
 
     /// Whether a frame hash within `max_hamming` bits of `hash` was remembered
-    /// in `scope` during the `window_seconds` before `now`, by any process
+    /// in `scope` (among the frames of `source`, when given) during the `window_seconds` before `now`, by any process
     /// sharing this Redis (one round trip). `None` when Redis cannot be
     /// reached and the limiter falls back: decide locally then.
-    #[pyo3(signature = (scope, hash, max_hamming, window_seconds, now = None))]
+    #[pyo3(signature = (scope, hash, max_hamming, window_seconds, now = None, *, source = None))]
+    #[allow(clippy::too_many_arguments)]
     fn near_duplicate(
         &self,
         py: Python<'_>,
@@ -155,10 +192,19 @@ impl PyRedisLimiter {
         max_hamming: u32,
         window_seconds: f64,
         now: Option<f64>,
+        source: Option<&str>,
     ) -> PyResult<Option<bool>> {
         let now = now_or_clock(now);
         let (found, notice) = py.detach(|| {
-            shared::near_duplicate(&self.inner, scope, hash, now, window_seconds, max_hamming)
+            shared::near_duplicate(
+                &self.inner,
+                scope,
+                source,
+                hash,
+                now,
+                window_seconds,
+                max_hamming,
+            )
         })?;
         emit(py, notice)?;
         Ok(found)
@@ -166,7 +212,8 @@ impl PyRedisLimiter {
 
     /// Remembers the frame hash `hash` in `scope` at `now` for
     /// `window_seconds`; the set keeps the newest `max_entries` hashes.
-    #[pyo3(signature = (scope, hash, window_seconds, max_entries, now = None))]
+    #[pyo3(signature = (scope, hash, window_seconds, max_entries, now = None, *, source = None))]
+    #[allow(clippy::too_many_arguments)]
     fn remember_hash(
         &self,
         py: Python<'_>,
@@ -175,10 +222,19 @@ impl PyRedisLimiter {
         window_seconds: f64,
         max_entries: u64,
         now: Option<f64>,
+        source: Option<&str>,
     ) -> PyResult<()> {
         let now = now_or_clock(now);
         let notice = py.detach(|| {
-            shared::remember_hash(&self.inner, scope, hash, now, window_seconds, max_entries)
+            shared::remember_hash(
+                &self.inner,
+                scope,
+                source,
+                hash,
+                now,
+                window_seconds,
+                max_entries,
+            )
         })?;
         emit(py, notice)
     }
