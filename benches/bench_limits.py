@@ -6,7 +6,11 @@ Prints medians and ratios against baselines measured in the same run:
   call with the same arguments (the floor of any call from Python);
 - RedisLimiter.take vs a plain PING through the same connection, with the
   round trips per decision counted by redis-server itself (MONITOR), and
-  decisions/s with 1, 2 and 4 threads.
+  decisions/s with 1, 2 and 4 threads;
+- where a decision's time goes: redis-server's own time per EVALSHA and per
+  PING (INFO commandstats), and, on a raw socket with the commands encoded
+  ahead (no client work), the decision's own EVALSHA and the floor of any
+  script (`return 1` with the same keys and arguments) vs PING.
 
 Run: `make build-release && .venv/bin/python benches/bench_limits.py`
 (needs `redis-server` on PATH; starts its own on a free loopback port).
@@ -15,6 +19,7 @@ Run: `make build-release && .venv/bin/python benches/bench_limits.py`
 from __future__ import annotations
 
 import os
+import socket
 import statistics
 import sys
 import threading
@@ -24,7 +29,7 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
 import framesieve as fs
-from support.redis_server import running_redis
+from support.redis_server import RespClient, running_redis
 
 # Two strategies with a window of each kind, the first always with credit:
 # every decision goes through the full path (three windows checked and taken).
@@ -152,8 +157,6 @@ def bench_memory() -> list[tuple[str, str, str]]:
 def count_round_trips(server_port: int, limiter: fs.RedisLimiter, decisions: int) -> tuple[float, float]:
     """Commands each decision sends, as redis-server sees them (MONITOR marks
     the commands a script runs as `lua`, so those are not counted)."""
-    from support.redis_server import RespClient
-
     with RespClient(server_port) as monitor, RespClient(server_port) as client:
         assert monitor.command("MONITOR") == "OK"
         for i in range(decisions):
@@ -172,6 +175,56 @@ def count_round_trips(server_port: int, limiter: fs.RedisLimiter, decisions: int
     return sent / decisions, evalsha / decisions
 
 
+def server_usec_per_call(client: RespClient) -> dict[str, float]:
+    """redis-server's own time per call of each command since CONFIG RESETSTAT."""
+    info = client.command("INFO", "commandstats")
+    assert isinstance(info, str)
+    out = {}
+    for line in info.splitlines():
+        if line.startswith("cmdstat_"):
+            name, _, fields = line[len("cmdstat_") :].partition(":")
+            out[name] = float(dict(f.split("=", 1) for f in fields.split(","))["usec_per_call"])
+    return out
+
+
+def resp(*parts: str) -> bytes:
+    """One command in RESP, encoded once, ahead of the timing."""
+    out = [f"*{len(parts)}\r\n".encode()]
+    for part in parts:
+        data = part.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+def raw_latencies(
+    port: int, commands: dict[str, bytes], rounds: int = 10, calls: int = 300
+) -> dict[str, float]:
+    """Median latency of each pre-encoded command sent on one raw socket, the
+    commands interleaved (µs): network and redis-server only, no client work.
+    Each reply is a short integer or status line, read in one recv."""
+    medians: dict[str, list[float]] = {name: [] for name in commands}
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(rounds):
+            for name, data in commands.items():
+                for _ in range(calls):
+                    start = time.perf_counter_ns()
+                    sock.sendall(data)
+                    reply = sock.recv(64)
+                    medians[name].append((time.perf_counter_ns() - start) / 1000)
+                    assert reply[:1] in b":+", reply
+    return {name: statistics.median(values) for name, values in medians.items()}
+
+
+def one_decision_command(port: int, limiter: fs.RedisLimiter) -> list[str]:
+    """The EVALSHA one decision sends, as MONITOR shows it."""
+    with RespClient(port) as monitor:
+        monitor.command("MONITOR")
+        limiter.take("ws/project", CANDIDATES, NOW)
+        line = str(monitor.read_reply())
+    return [part.replace('\\"', '"') for part in line.split('"')[1::2]]
+
+
 def bench_redis() -> list[tuple[str, str, str]]:
     rows = []
     with running_redis() as server:
@@ -186,6 +239,22 @@ def bench_redis() -> list[tuple[str, str, str]]:
             ping_lat += latencies_us(limiter.ping, 500)
         take_med = statistics.median(take_lat)
         ping_med = statistics.median(ping_lat)
+        with RespClient(server.port) as stats:
+            stats.command("CONFIG", "RESETSTAT")
+            latencies_us(lambda: limiter.take("ws/project", CANDIDATES, NOW), 3000)
+            latencies_us(limiter.ping, 3000)
+            server_us = server_usec_per_call(stats)
+        decision = one_decision_command(server.port, limiter)
+        with RespClient(server.port) as loader:
+            empty_sha = str(loader.command("SCRIPT", "LOAD", "return 1"))
+        raw = raw_latencies(
+            server.port,
+            {
+                "decision": resp(*decision),
+                "empty": resp("EVALSHA", empty_sha, *decision[2:]),
+                "ping": resp("PING"),
+            },
+        )
         rows.append(
             (
                 "RedisLimiter round trips per decision",
@@ -195,6 +264,28 @@ def bench_redis() -> list[tuple[str, str, str]]:
         )
         rows.append(("RedisLimiter.take latency", f"{take_med:.1f} µs", f"{take_med / ping_med:.2f}x PING"))
         rows.append(("PING through the same connection", f"{ping_med:.1f} µs", "baseline"))
+        rows.append(
+            (
+                "redis-server's time per decision",
+                f"{server_us['evalsha']:.1f} µs",
+                f"PING {server_us['ping']:.2f} µs (INFO commandstats)",
+            )
+        )
+        rows.append(("raw socket: PING", f"{raw['ping']:.1f} µs", "baseline of the two rows below"))
+        rows.append(
+            (
+                "raw socket: the decision's EVALSHA",
+                f"{raw['decision']:.1f} µs",
+                f"{raw['decision'] / raw['ping']:.2f}x PING: network + redis-server, no client work",
+            )
+        )
+        rows.append(
+            (
+                "raw socket: `return 1`, same keys + args",
+                f"{raw['empty']:.1f} µs",
+                f"{raw['empty'] / raw['ping']:.2f}x PING: the floor of any script",
+            )
+        )
         for threads in (1, 2, 4):
             rate = throughput(lambda: limiter.take("ws/project", CANDIDATES, NOW), threads, 3.0)
             pings = throughput(limiter.ping, threads, 3.0)
