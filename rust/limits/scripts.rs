@@ -42,16 +42,20 @@ pub(crate) use popcount_lua;
 /// number of candidates; ARGV[5]: 1 when the hash is checked, then its 9
 /// arguments (hi, lo, max_hamming, from, to, member, now, max_entries, ttl:
 /// see `crate::dedup::shared::HashCheck`); then for each candidate its number
-/// of windows `n` and `n` pairs (limit, ttl). Returns the 1-based index of
+/// of windows `n` and `n` pairs (limit, ttl; negative: the expiry is
+/// refreshed by every write). Returns the 1-based index of
 /// the chosen candidate, 0 for the unlimited one, -1 when the batch is full,
 /// -2 when no candidate has credit, -3 for a near-duplicate.
 ///
-/// One MGET per candidate looked at and one INCR per window taken; an
-/// EXPIRE only for a window's first credit (its id is in the key, so the
-/// expiry set then outlasts the window). Each `redis.call` costs more than
-/// the Lua around it, and INCR of a small integer is the cheapest write:
-/// 3 INCRs took a decision from 16.4 to 10.9 µs in redis-server 7.0 against
-/// 3 `SET ... EX` (benches/bench_limits.py profiles it).
+/// One MGET per candidate looked at and one write per window taken. A
+/// window of the present (a ttl > 0) takes an INCR, and an EXPIRE with its
+/// first credit only: set then, the expiry outlasts the window. A window of
+/// video time far from the clock (a ttl < 0: a recorded video, which may be
+/// read slower than real time) takes `SET count EX -ttl`, the expiry counted
+/// from every write, so it lives while it is used. Each `redis.call` costs
+/// more than the Lua around it, and INCR of a small integer is the cheapest
+/// write: redis-server 7.0 spent 10.9 µs on a live decision of 3 windows
+/// against 16.4 µs with `SET ... EX` (`benches/bench_limits.py` profiles it).
 pub(crate) const ADMIT_SCRIPT: &str = concat!(
     popcount_lua!(),
     r"
@@ -88,6 +92,7 @@ for c = 1, tonumber(ARGV[4]) do
     keys[w] = KEYS[k + w - 1]
   end
   local values = redis.call('MGET', unpack(keys))
+  local counts = {}
   local free = true
   for w = 1, n do
     local used = 0
@@ -101,12 +106,18 @@ for c = 1, tonumber(ARGV[4]) do
       free = false
       break
     end
+    counts[w] = used
   end
   if free then
     for w = 1, n do
-      redis.call('INCR', keys[w])
-      if not values[w] then
-        redis.call('EXPIRE', keys[w], ARGV[a + 2 * w])
+      local ttl = tonumber(ARGV[a + 2 * w])
+      if ttl < 0 then
+        redis.call('SET', keys[w], string.format('%d', counts[w] + 1), 'EX', -ttl)
+      else
+        redis.call('INCR', keys[w])
+        if not values[w] then
+          redis.call('EXPIRE', keys[w], ttl)
+        end
       end
     end
     chosen = c

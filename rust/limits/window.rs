@@ -62,11 +62,26 @@ impl WindowKind {
         }
     }
 
-    /// How long a shared counter of this kind lives after its last write: two
-    /// window lengths, counted from the write and not from the window's end, so
-    /// counters of video time in the past still live while they are used.
+    /// How long a shared counter of this kind lives: two window lengths,
+    /// counted from a write and not from the window's end, so counters of
+    /// video time in the past still live while they are used (`shared_ttl`).
     pub fn ttl_seconds(self) -> i64 {
         2 * self.seconds()
+    }
+
+    /// The ttl argument of a shared counter of window `now` written at wall
+    /// clock `clock`: `ttl_seconds()` when `now` is within a sixth of a window
+    /// of the clock (a live stream: an expiry set with the window's first
+    /// credit outlasts the window, even with a client's clock skewed by a
+    /// quarter window), else its negation, asking for the expiry to be
+    /// refreshed by every write (video time elsewhere, e.g. a recorded
+    /// video read slower than real time, may use one window for longer).
+    pub fn shared_ttl(self, now: f64, clock: f64) -> i64 {
+        if (now - clock).abs() * 6.0 <= self.seconds() as f64 {
+            self.ttl_seconds()
+        } else {
+            -self.ttl_seconds()
+        }
     }
 
     /// The id of the window that `now` (UNIX seconds, finite) falls in:
@@ -187,5 +202,17 @@ mod tests {
         assert!(check_now(f64::INFINITY).is_err());
         assert_eq!(check_now(12.5).ok(), Some(12.5));
         assert!(clock_now() > 1.6e9);
+    }
+
+    #[test]
+    fn live_windows_expire_from_their_first_credit_others_from_every_write() {
+        let clock = 1_700_000_000.0;
+        assert_eq!(Minute.shared_ttl(clock, clock), 120);
+        assert_eq!(Minute.shared_ttl(clock - 10.0, clock), 120);
+        assert_eq!(Minute.shared_ttl(clock + 10.0, clock), 120);
+        assert_eq!(Minute.shared_ttl(clock - 10.5, clock), -120);
+        assert_eq!(Hour.shared_ttl(clock - 600.0, clock), 7_200);
+        assert_eq!(Hour.shared_ttl(clock - 601.0, clock), -7_200);
+        assert_eq!(Day.shared_ttl(clock - 365.0 * 86_400.0, clock), -172_800);
     }
 }

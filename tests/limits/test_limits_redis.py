@@ -47,6 +47,35 @@ def test_keys_are_hash_tagged_and_expire_relative_to_the_write(redis_server: Red
         assert all(client.command("GET", key) == "1" for key in keys)
 
 
+def test_a_live_window_expires_from_its_first_credit_a_past_one_from_every_write(
+    redis_server: RedisServer,
+) -> None:
+    """Live video time (the clock's minute): the key's expiry is set with its
+    first credit and outlasts the window. Video time far from the clock (a
+    recorded video, possibly read slower than real time): every write
+    refreshes it, so the window's count lives while the window is used."""
+    limiter = fs.RedisLimiter(redis_server.url, strict=True)
+    live = time.time()
+    past = T0 - 365 * 86_400
+    one = [("a", [("minutely", 100)])]
+    live_key = f"framesieve:{{live}}:a:minute:{minute(live)}"
+    past_key = f"framesieve:{{past}}:a:minute:{minute(past)}"
+    with redis_server.client() as client:
+        assert limiter.take("live", one, live) == "a"
+        assert limiter.take("past", one, past) == "a"
+        first = {key: client.command("PTTL", key) for key in (live_key, past_key)}
+        time.sleep(0.3)
+        assert limiter.take("live", one, live) == "a"
+        assert limiter.take("past", one, past) == "a"
+        live_pttl = client.command("PTTL", live_key)
+        past_pttl = client.command("PTTL", past_key)
+        assert isinstance(live_pttl, int) and isinstance(past_pttl, int)
+        assert 0 < live_pttl <= int(first[live_key]) - 250  # not refreshed
+        assert past_pttl >= 119_900  # refreshed by the second write
+        assert client.command("GET", live_key) == "2"
+        assert client.command("GET", past_key) == "2"
+
+
 def test_one_round_trip_per_decision(redis_server: RedisServer) -> None:
     limiter = fs.RedisLimiter(redis_server.url)
     # First use: connects, and loads each script once (NOSCRIPT, SCRIPT LOAD).

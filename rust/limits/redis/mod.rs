@@ -24,7 +24,7 @@ use super::scripts::{
     counter_key, limit_key, mask_url, ADMIT_SCRIPT, COUNTER_ADD_SCRIPT, COUNTER_TAKE_SCRIPT,
     COUNTER_TTL_SECONDS, GIVE_BACK_SCRIPT,
 };
-use super::window::check_now;
+use super::window::{check_now, clock_now};
 use super::Admitted;
 use super::{Candidate, LimitsError, WindowKind};
 use crate::dedup::shared::HashCheck;
@@ -425,6 +425,7 @@ impl<'h> Plan<'h> {
                 sent.push(i);
             }
         }
+        let clock = clock_now();
         let mut args: Vec<i64> = Vec::with_capacity(HEADER_ARGS + sent.len() * 7);
         args.extend([
             cap,
@@ -441,7 +442,7 @@ impl<'h> Plan<'h> {
                 let id = kind.window_id(now);
                 keys.push(limit_key(scope, candidate.strategy.as_ref(), kind, id));
                 args.push(i64::try_from(limit).unwrap_or(i64::MAX));
-                args.push(kind.ttl_seconds());
+                args.push(kind.shared_ttl(now, clock));
             }
         }
         Plan {
