@@ -147,6 +147,7 @@ TAKER = textwrap.dedent(
     import framesieve as fs
 
     url, start, threads, attempts = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    now = float(sys.argv[5])
     limiter = fs.RedisLimiter(url, strict=True)
     limiter.ping()
     granted = []
@@ -154,7 +155,7 @@ TAKER = textwrap.dedent(
     def worker():
         mine = 0
         for _ in range(attempts):
-            if limiter.take("contended", [("a", [("minutely", 300)])], 1_700_000_040.0) == "a":
+            if limiter.take("contended", [("a", [("minutely", 300)])], now) == "a":
                 mine += 1
         granted.append(mine)
 
@@ -169,11 +170,15 @@ TAKER = textwrap.dedent(
 )
 
 
-def test_four_processes_of_four_threads_never_overshoot(redis_server: RedisServer) -> None:
+@pytest.mark.parametrize("video_time", ["live", "past"])
+def test_four_processes_of_four_threads_never_overshoot(redis_server: RedisServer, video_time: str) -> None:
+    # Both expiry regimes: live video time (INCR, expiry with the first credit)
+    # and video time far from the clock (SET ... EX with every write).
     start = time.time() + 2.0
+    now = start if video_time == "live" else T0
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", TAKER, redis_server.url, str(start), "4", "60"],
+            [sys.executable, "-c", TAKER, redis_server.url, str(start), "4", "60", repr(now)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -188,7 +193,10 @@ def test_four_processes_of_four_threads_never_overshoot(redis_server: RedisServe
     # 4 x 4 x 60 = 960 attempts for 300 credits.
     assert granted == 300
     with redis_server.client() as client:
-        assert client.command("GET", f"framesieve:{{contended}}:a:minute:{minute(T0)}") == "300"
+        key = f"framesieve:{{contended}}:a:minute:{minute(now)}"
+        assert client.command("GET", key) == "300"
+        ttl = client.command("TTL", key)
+        assert isinstance(ttl, int) and 0 < ttl <= 120
 
 
 @pytest.mark.parametrize("strict", [True, False])
