@@ -119,9 +119,8 @@ impl HashCheck {
     }
 
     /// The 9 arguments of `ADMIT_SCRIPT` after its flag, for a decision at `now`.
-    pub(crate) fn push_args(&self, invocation: &mut ::redis::ScriptInvocation<'_>, now: f64) {
-        invocation
-            .arg(self.hi)
+    pub(crate) fn push_args(&self, cmd: &mut ::redis::Cmd, now: f64) {
+        cmd.arg(self.hi)
             .arg(self.lo)
             .arg(self.max_hamming)
             .arg(now - self.window)

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ::redis::{ConnectionLike, RedisResult, Script};
+use ::redis::{Cmd, ConnectionLike, ErrorKind, RedisResult, Script, ServerErrorKind};
 
 pub use health::Notice;
 
@@ -455,22 +455,37 @@ impl<'h> Plan<'h> {
         }
     }
 
+    /// The EVALSHA written straight into one command buffer: a
+    /// `ScriptInvocation` would copy every key and argument into a vector of
+    /// its own first (about 25 allocations per decision); loaded again when
+    /// the server answers NOSCRIPT, as `ScriptInvocation::invoke` does.
     fn invoke(&self, script: &Script, con: &mut dyn ConnectionLike) -> RedisResult<i64> {
-        let mut invocation = script.prepare_invoke();
+        let args = 3 + self.keys.len() + self.args.len() + if self.hash.is_some() { 9 } else { 0 };
+        let bytes: usize = self.keys.iter().map(|k| k.len() + 16).sum::<usize>() + 24 * args + 64;
+        let mut cmd = Cmd::with_capacity(args, bytes);
+        cmd.arg("EVALSHA")
+            .arg(script.get_hash())
+            .arg(self.keys.len());
         for key in &self.keys {
-            invocation.key(key);
+            cmd.arg(key.as_str());
         }
         let (header, rest) = self.args.split_at(HEADER_ARGS);
         for arg in header {
-            invocation.arg(*arg);
+            cmd.arg(*arg);
         }
         if let Some(hash) = self.hash {
-            hash.push_args(&mut invocation, self.now);
+            hash.push_args(&mut cmd, self.now);
         }
         for arg in rest {
-            invocation.arg(*arg);
+            cmd.arg(*arg);
         }
-        invocation.invoke(con)
+        match cmd.query(con) {
+            Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                script.load(con)?;
+                cmd.query(con)
+            }
+            answer => answer,
+        }
     }
 }
 
