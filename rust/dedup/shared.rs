@@ -14,7 +14,7 @@ use ::redis::{ConnectionLike, RedisResult, Script};
 
 use super::error::DedupError;
 use super::settings::{check_max_entries, check_max_hamming, check_window};
-use crate::limits::scripts::popcount_lua;
+use crate::limits::scripts::{popcount_lua, remember_lua};
 use crate::limits::window::check_now;
 use crate::limits::{escape_scope, Notice, RedisLimiter};
 
@@ -40,16 +40,13 @@ return 0
 /// KEYS[1]: the recent hashes of a scope. ARGV: member, now, since,
 /// max_entries, ttl. Remembers the member at `now`, drops those older than
 /// `since` and the oldest beyond `max_entries`, and refreshes the expiry.
-const REMEMBER_HASH_SCRIPT: &str = r"
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
-local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
-if extra > 0 then
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
+const REMEMBER_HASH_SCRIPT: &str = concat!(
+    remember_lua!(),
+    r"
+remember(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 return 0
-";
+"
+);
 
 /// The two 32-bit halves of a hash (LuaBitOp works on 32 bits) and its member
 /// in the recent-hash set: its 8 bytes, big-endian.

@@ -28,6 +28,27 @@ end
 }
 pub(crate) use popcount_lua;
 
+/// Lua: `remember(key, member, now, since, max_entries, ttl)`, a frame hash
+/// joining a recent-hash set: added at `now`, those older than `since` and
+/// the oldest beyond `max_entries` dropped, the expiry refreshed. Shared by
+/// the admission script and `remember_hash`.
+macro_rules! remember_lua {
+    () => {
+        r"
+local function remember(key, member, now, since, max_entries, ttl)
+  redis.call('ZADD', key, now, member)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. since)
+  local extra = redis.call('ZCARD', key) - tonumber(max_entries)
+  if extra > 0 then
+    redis.call('ZREMRANGEBYRANK', key, 0, extra - 1)
+  end
+  redis.call('EXPIRE', key, ttl)
+end
+"
+    };
+}
+pub(crate) use remember_lua;
+
 /// A decision in one round trip: the near-duplicate check against the
 /// recent frame hashes shared by every process (when given), the batch room
 /// of `max_batch_images` (when capped) and the credits, checked and taken
@@ -58,6 +79,7 @@ pub(crate) use popcount_lua;
 /// against 16.4 µs with `SET ... EX` (`benches/bench_limits.py` profiles it).
 pub(crate) const ADMIT_SCRIPT: &str = concat!(
     popcount_lua!(),
+    remember_lua!(),
     r"
 local cap = tonumber(ARGV[1])
 local dedup = ARGV[5] == '1'
@@ -132,13 +154,7 @@ if chosen >= 0 then
     redis.call('EXPIRE', batch, ARGV[2])
   end
   if dedup then
-    redis.call('ZADD', KEYS[1], ARGV[12], ARGV[11])
-    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[9])
-    local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[13])
-    if extra > 0 then
-      redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1)
-    end
-    redis.call('EXPIRE', KEYS[1], ARGV[14])
+    remember(KEYS[1], ARGV[11], ARGV[12], ARGV[9], ARGV[13], ARGV[14])
   end
 end
 return chosen
