@@ -73,6 +73,12 @@ pub(crate) fn hashes_key(scope: &str, source: Option<&str>) -> String {
     }
 }
 
+/// Where `hash` of a frame of `source` (or of none) in `scope` lies in Redis:
+/// the set's key and the hash's member in it, what a give-back forgets.
+pub fn shared_hash(scope: &str, source: Option<&str>, hash: u64) -> (String, [u8; 8]) {
+    (hashes_key(scope, source), hash_member(hash).2)
+}
+
 /// What the admission script needs to check a frame hash against the shared
 /// set, and to remember it there when the frame is admitted (SPEC §9):
 /// checked as the in-process filter checks.
@@ -126,11 +132,6 @@ impl HashCheck {
             .arg(now)
             .arg(self.max_entries)
             .arg(self.ttl);
-    }
-
-    /// The set's key and the hash's member in it: what a give-back forgets.
-    pub(crate) fn forget(&self) -> (&str, &[u8]) {
-        (&self.key, &self.member)
     }
 }
 

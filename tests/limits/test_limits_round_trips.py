@@ -35,6 +35,16 @@ def trips(proxy: CountingProxy, call) -> tuple[object, int, list[str]]:
     return result, proxy.round_trips, proxy.commands
 
 
+def assert_round_trips(proxy: CountingProxy, cases: list) -> None:
+    """Each case `(what, call, answer, round trips)`: the call answers `answer` in
+    exactly that many round trips, every one an EVALSHA."""
+    for what, call, answer, expected in cases:
+        result, count, commands = trips(proxy, call)
+        assert result == answer, what
+        assert count == expected, (what, commands)
+        assert all(command == "EVALSHA" for command in commands), (what, commands)
+
+
 def test_one_round_trip_per_decision_in_every_configuration(counted) -> None:
     limiter, proxy = counted
     cases = [
@@ -64,11 +74,7 @@ def test_one_round_trip_per_decision_in_every_configuration(counted) -> None:
         ("give back with its batch slot", lambda: limiter.release("s", "a", T0, batch="b1"), None, 1),
         ("give back a credit", lambda: limiter.release("s", "b", T0), None, 1),
     ]
-    for what, call, answer, expected in cases:
-        result, count, commands = trips(proxy, call)
-        assert result == answer, what
-        assert count == expected, (what, commands)
-        assert all(command == "EVALSHA" for command in commands), (what, commands)
+    assert_round_trips(proxy, cases)
     # The batch slot came back with the credit: room for one more in b1.
     assert limiter.counter_get("s", "b1") == 0
 
@@ -119,11 +125,7 @@ def test_the_shared_near_duplicate_check_rides_in_the_same_round_trip(counted) -
             1,
         ),
     ]
-    for what, call, answer, expected in cases:
-        result, count, commands = trips(proxy, call)
-        assert result == answer, what
-        assert count == expected, (what, commands)
-        assert all(command == "EVALSHA" for command in commands), (what, commands)
+    assert_round_trips(proxy, cases)
     # The refused look-alike took nothing, and the give-back returned everything: the
     # batch is empty again and the hash is forgotten (the look-alike is admitted now).
     assert limiter.counter_get("d", "db") == 0

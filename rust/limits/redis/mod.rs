@@ -254,15 +254,16 @@ impl RedisLimiter {
 
     /// An admitted frame given back in one round trip: one credit to each
     /// window of `strategy` (when it took one) and one off the count of
-    /// `batch` (when it was counted), none below zero; and its `hash`
-    /// forgotten from the shared set (when given: admitted but not collected).
+    /// `batch` (when it was counted), none below zero; and its hash
+    /// forgotten from the shared set (`forget`: its key and member, from
+    /// [`crate::dedup::shared::shared_hash`]; a frame admitted but not collected).
     pub fn release(
         &self,
         scope: &str,
         strategy: Option<&str>,
         now: f64,
         batch: Option<&str>,
-        hash: Option<&HashCheck>,
+        forget: Option<(&str, &[u8])>,
     ) -> Result<Option<Notice>, LimitsError> {
         let now = check_now(now)?;
         let mut keys: Vec<String> = Vec::with_capacity(4);
@@ -276,7 +277,6 @@ impl RedisLimiter {
         if let Some(name) = batch {
             keys.push(counter_key(scope, name));
         }
-        let forget = hash.map(HashCheck::forget);
         if keys.is_empty() && forget.is_none() {
             return Ok(None);
         }

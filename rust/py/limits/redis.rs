@@ -129,14 +129,18 @@ impl PyRedisLimiter {
         frame_hash: Option<u64>,
         source: Option<&str>,
     ) -> PyResult<()> {
-        // Only the key and the member matter for forgetting: valid settings.
-        let hash = frame_hash
-            .map(|hash| HashCheck::new(scope, source, hash, 0, 1.0, 1))
-            .transpose()?;
+        let forget = frame_hash.map(|hash| shared::shared_hash(scope, source, hash));
         let now = now_or_clock(now);
         let notice = py.detach(|| {
-            self.inner
-                .release(scope, strategy_name, now, batch, hash.as_ref())
+            self.inner.release(
+                scope,
+                strategy_name,
+                now,
+                batch,
+                forget
+                    .as_ref()
+                    .map(|(key, member)| (key.as_str(), &member[..])),
+            )
         })?;
         emit(py, notice)
     }
