@@ -101,7 +101,7 @@ def read_dataset(root: str | Path, batch: str | None = None) -> Dataset:
     entries = list(_entries(manifest))
     batches = list(dict.fromkeys(entry["batch"] for _, entry in entries))
     if batch is not None and batch not in batches:
-        known = ", ".join(repr(b) for b in batches) if batches else "none"
+        known = ", ".join(repr(b) for b in sorted(batches)) if batches else "none"
         raise ExportError(f"no batch {batch!r} in {str(folder)!r}; its batches: {known}")
     items: list[Item] = []
     seen: set[str] = set()
