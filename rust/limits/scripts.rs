@@ -161,24 +161,39 @@ return chosen
 "
 );
 
-/// KEYS: windows (and, for a frame given back, its batch counter) to return
-/// one credit to, a missing or zero key staying as is; then, when ARGV[1] is
-/// given, the recent-hash set to forget the member ARGV[1] from (a frame
-/// admitted but never collected).
+/// KEYS[1]: this give-back's receipt; then windows (and, for a frame given
+/// back, its batch counter) to return one credit to, a missing or zero key
+/// staying as is; then, when ARGV[2] is given, the recent-hash set to forget
+/// the member ARGV[2] from (a frame admitted but never collected). ARGV[1]:
+/// how long the receipt lives. A give-back whose receipt exists already ran:
+/// run again (its reply lost with the connection, retried on a new one) it
+/// would return a credit twice. Returns 1 when it changed something.
 pub(crate) const GIVE_BACK_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
 local n = #KEYS
-if ARGV[1] then
-  redis.call('ZREM', KEYS[n], ARGV[1])
+local changed = 0
+if ARGV[2] then
+  changed = redis.call('ZREM', KEYS[n], ARGV[2])
   n = n - 1
 end
-for i = 1, n do
+for i = 2, n do
   local used = tonumber(redis.call('GET', KEYS[i]) or '0')
   if used > 0 then
     redis.call('DECR', KEYS[i])
+    changed = 1
   end
 end
-return 0
+if changed > 0 then
+  redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+end
+return changed
 ";
+
+/// How long a give-back's receipt lives: far longer than the one retry that
+/// could repeat it (milliseconds later).
+pub(crate) const RECEIPT_TTL_SECONDS: i64 = 600;
 
 /// KEYS[1]: a counter; ARGV: delta, ttl. Returns the new value.
 pub(crate) const COUNTER_ADD_SCRIPT: &str = r"
@@ -261,6 +276,11 @@ pub(crate) fn limit_key(scope: &str, strategy: &str, kind: WindowKind, id: i64) 
 
 pub(crate) fn counter_key(scope: &str, name: &str) -> String {
     format!("framesieve:{{{}}}:{name}:count", escape_scope(scope))
+}
+
+/// The receipt of give-back `id` (unique to the call) in `scope`'s hash slot.
+pub(crate) fn receipt_key(scope: &str, id: &str) -> String {
+    format!("framesieve:{{{}}}:give-back:{id}", escape_scope(scope))
 }
 
 #[cfg(test)]

@@ -156,3 +156,24 @@ def test_hash_arguments_go_together_and_are_checked(redis_server: RedisServer, k
     limiter = fs.RedisLimiter(redis_server.url, strict=True)
     with pytest.raises(fs.InvalidInputError, match=r"frame_hash and dedup|max_hamming"):
         limiter.admit("x", CREDITS, T0, **kwargs)
+
+
+def test_a_give_back_whose_reply_was_lost_returns_one_credit(counted) -> None:
+    # The give-back runs, its connection dies before the reply arrives, and the limiter
+    # tries again on a fresh connection: the second run must change nothing (SPEC §6:
+    # no overshoot), though the first one's effect is invisible to the client.
+    limiter, proxy = counted
+    limits = [("a", [("minutely", 3)])]
+    for _ in range(3):
+        assert limiter.admit("s", limits, T0, batch="b", max_batch=10) == ("a", None)
+    proxy.drop_next_reply()
+    limiter.release("s", "a", T0, batch="b")
+    assert proxy.dropped_replies == 1
+    assert proxy.accepted >= 2  # the retry came on a new connection
+    assert limiter.counter_get("s", "b") == 2
+    granted = [limiter.admit("s", limits, T0, batch="b", max_batch=10)[0] for _ in range(3)]
+    assert granted == ["a", None, None]
+    # Two give-backs of their own are two credits, though: the guard is per call.
+    limiter.release("s", "a", T0)
+    limiter.release("s", "a", T0)
+    assert [limiter.take("s", limits, T0) for _ in range(3)] == ["a", "a", None]

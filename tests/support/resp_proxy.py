@@ -7,6 +7,9 @@ send (RESP arrays of bulk strings, or inline commands) as it arrives, so a
 command split across reads, or with binary arguments, still counts once.
 A command is counted before its bytes go on to Redis: once the client has its
 reply, the counters already include the command.
+
+`drop_next_reply` makes the proxy swallow the next reply Redis sends and close
+that client connection instead: the command ran, the client never learns it.
 """
 
 from __future__ import annotations
@@ -117,6 +120,8 @@ class CountingProxy:
         self._round_trips = 0
         self._connections: list[_Connection] = []
         self.accepted = 0
+        self.dropped_replies = 0
+        self._drop_next = False
         self.protocol_errors: list[str] = []
         self._closed = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -145,6 +150,13 @@ class CountingProxy:
     def round_trips(self) -> int:
         with self._lock:
             return self._round_trips
+
+    def drop_next_reply(self) -> None:
+        """The next reply from Redis (on any connection) is not relayed: its client
+        connection is closed instead, as when a connection dies between a command's
+        execution and its reply."""
+        with self._lock:
+            self._drop_next = True
 
     def reset(self) -> None:
         with self._lock:
@@ -231,6 +243,11 @@ class CountingProxy:
                     return
                 with self._lock:  # before the client can see the reply and send again
                     conn.awaiting_reply = False
+                    drop, self._drop_next = self._drop_next, False
+                    self.dropped_replies += drop
+                if drop:
+                    conn.shutdown()
+                    return
                 conn.client.sendall(data)
         except OSError:
             conn.shutdown()

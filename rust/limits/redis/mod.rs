@@ -21,8 +21,8 @@ pub use health::Notice;
 
 use super::memory::MemoryLimiter;
 use super::scripts::{
-    counter_key, limit_key, mask_url, ADMIT_SCRIPT, COUNTER_ADD_SCRIPT, COUNTER_TAKE_SCRIPT,
-    COUNTER_TTL_SECONDS, GIVE_BACK_SCRIPT,
+    counter_key, limit_key, mask_url, receipt_key, ADMIT_SCRIPT, COUNTER_ADD_SCRIPT,
+    COUNTER_TAKE_SCRIPT, COUNTER_TTL_SECONDS, GIVE_BACK_SCRIPT, RECEIPT_TTL_SECONDS,
 };
 use super::window::{check_now, clock_now};
 use super::Admitted;
@@ -106,6 +106,10 @@ pub struct RedisLimiter {
     counter_add_script: Script,
     counter_take_script: Script,
     epoch: Instant,
+    /// Random per limiter: with the process id and `give_backs`, names each
+    /// give-back's receipt uniquely across processes, machines and forks.
+    receipt_prefix: u64,
+    give_backs: AtomicU64,
     /// Monotonic nanoseconds (since `epoch`) before which Redis is not tried.
     retry_at: AtomicU64,
     /// Monotonic nanoseconds of the last fallback warning (0: none yet).
@@ -140,6 +144,8 @@ impl RedisLimiter {
             counter_add_script: Script::new(COUNTER_ADD_SCRIPT),
             counter_take_script: Script::new(COUNTER_TAKE_SCRIPT),
             epoch: Instant::now(),
+            receipt_prefix: random_u64(),
+            give_backs: AtomicU64::new(0),
             retry_at: AtomicU64::new(0),
             warned_at: AtomicU64::new(0),
             down: AtomicBool::new(false),
@@ -280,16 +286,7 @@ impl RedisLimiter {
         if keys.is_empty() && forget.is_none() {
             return Ok(None);
         }
-        let op = |con: &mut dyn ConnectionLike| -> RedisResult<()> {
-            let mut invocation = self.give_back_script.prepare_invoke();
-            for key in &keys {
-                invocation.key(key);
-            }
-            if let Some((key, member)) = forget {
-                invocation.key(key).arg(member);
-            }
-            invocation.invoke::<i64>(con).map(drop)
-        };
+        let op = self.give_back_op(scope, &keys, forget);
         let ((), notice) = self.decide("release", op, |memory| {
             memory.release(scope, strategy, now, batch)
         })?;
@@ -309,18 +306,41 @@ impl RedisLimiter {
             .into_iter()
             .map(|kind| limit_key(scope, strategy, kind, kind.window_id(now)))
             .collect();
-        let op = |con: &mut dyn ConnectionLike| -> RedisResult<()> {
-            let mut invocation = self.give_back_script.prepare_invoke();
-            for key in &keys {
-                invocation.key(key);
-            }
-            invocation.invoke::<i64>(con).map(drop)
-        };
+        let op = self.give_back_op(scope, &keys, None);
         let ((), notice) = self.decide("give_back", op, |memory| {
             // `now` was checked above, so this cannot fail.
             let _ = memory.give_back(scope, strategy, now);
         })?;
         Ok(notice)
+    }
+
+    /// One give-back of a credit to each of `keys` (and of `forget`'s hash),
+    /// with a receipt of its own: when the connection dies after the server
+    /// ran it and the pool retries it on a new one, the retry changes nothing.
+    fn give_back_op<'a>(
+        &'a self,
+        scope: &str,
+        keys: &'a [String],
+        forget: Option<(&'a str, &'a [u8])>,
+    ) -> impl Fn(&mut dyn ConnectionLike) -> RedisResult<()> + 'a {
+        let id = format!(
+            "{:016x}.{}.{}",
+            self.receipt_prefix,
+            std::process::id(),
+            self.give_backs.fetch_add(1, Ordering::Relaxed)
+        );
+        let receipt = receipt_key(scope, &id);
+        move |con| {
+            let mut invocation = self.give_back_script.prepare_invoke();
+            invocation.key(&receipt).arg(RECEIPT_TTL_SECONDS);
+            for key in keys {
+                invocation.key(key);
+            }
+            if let Some((key, member)) = forget {
+                invocation.key(key).arg(member);
+            }
+            invocation.invoke::<i64>(con).map(drop)
+        }
     }
 
     /// Adds `delta` to counter `name` of `scope`; returns the new value.
@@ -387,6 +407,18 @@ impl RedisLimiter {
             ::redis::cmd("PING").query::<String>(con).map(drop)
         })
     }
+}
+
+/// A random number (std's hasher keys are seeded by the OS per process).
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
 }
 
 /// What one admission sends: the candidates before the first unlimited one

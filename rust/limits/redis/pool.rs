@@ -80,8 +80,9 @@ impl RedisLimiter {
     /// Runs `op` on a pooled (or new) connection. A pooled connection that
     /// turns out dead (e.g. Redis restarted) is dropped with the rest of the
     /// pool and `op` is tried once more on a fresh connection: at worst that
-    /// repeats a command whose reply was lost, which can only use up a credit,
-    /// never grant an extra one.
+    /// repeats a command whose reply was lost, which for an admission can
+    /// only use up a credit, never grant an extra one (a give-back carries a
+    /// receipt against being repeated).
     pub(crate) fn with_connection<T>(
         &self,
         what: &str,
