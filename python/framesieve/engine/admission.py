@@ -320,13 +320,23 @@ class Admission:
             extra: dict[str, Any] = {}
             if forget:
                 extra = {"frame_hash": ticket.frame_hash, "source": ticket.source}
-            self.limiter.release(
-                ticket.credit_scope or self.scope,
-                ticket.strategy if ticket.credit_scope else None,
-                ticket.timestamp,
-                batch=ticket.batch if ticket.counted else None,
-                **extra,
-            )
+            try:
+                self.limiter.release(
+                    ticket.credit_scope or self.scope,
+                    ticket.strategy if ticket.credit_scope else None,
+                    ticket.timestamp,
+                    batch=ticket.batch if ticket.counted else None,
+                    **extra,
+                )
+            except Exception as e:
+                # A strict limiter raises when Redis refuses; the frame must still end where
+                # it was going (failed/, or refused and counted), so the credit stays used:
+                # fewer frames than the limit, never more.
+                log.warning(
+                    "framesieve: the credit of a frame not delivered could not be given back "
+                    "(it stays used): %s",
+                    e,
+                )
 
     # -- max_batch_images ----------------------------------------------------------------
 
