@@ -9,6 +9,7 @@ over, waiting for room when asked to.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
@@ -21,6 +22,7 @@ from framesieve.errors import FramesieveError
 #: a worker's time per job assumed before the first one is measured (a 1080p frame on a slow core)
 INITIAL_JOB_SECONDS = 0.01
 _STOP = object()
+log = logging.getLogger("framesieve")
 
 
 class PoolClosed(FramesieveError):
@@ -85,6 +87,10 @@ class WorkerPool:
             start = time.perf_counter()
             try:
                 self._process(job)
+            except Exception:
+                # `process` ends every frame itself (failed/ with a reason); should a bug
+                # escape it, the thread lives on for the jobs behind, and close() still ends.
+                log.exception("framesieve: a worker's job raised; the worker goes on")
             finally:
                 took = time.perf_counter() - start
                 with self.cv:
