@@ -9,8 +9,9 @@ Prints medians and ratios against baselines measured in the same run:
   decisions/s with 1, 2 and 4 threads;
 - where a decision's time goes: redis-server's own time per EVALSHA and per
   PING (INFO commandstats), and, on a raw socket with the commands encoded
-  ahead (no client work), the decision's own EVALSHA and the floor of any
-  script (`return 1` with the same keys and arguments) vs PING.
+  ahead (no client work), the decision's own EVALSHA, the floor of any
+  script (`return 1` with the same keys and arguments) and of any EVALSHA
+  (`return 1`, one key, one argument) vs PING.
 
 Run: `make build-release && .venv/bin/python benches/bench_limits.py`
 (needs `redis-server` on PATH; starts its own on a free loopback port).
@@ -256,6 +257,7 @@ def bench_redis() -> list[tuple[str, str, str]]:
             {
                 "decision": resp(*decision),
                 "empty": resp("EVALSHA", empty_sha, *decision[2:]),
+                "bare": resp("EVALSHA", empty_sha, "1", decision[3], "1"),
                 "ping": resp("PING"),
             },
         )
@@ -283,7 +285,7 @@ def bench_redis() -> list[tuple[str, str, str]]:
                 f"PING {server_us['ping']:.2f} µs (INFO commandstats)",
             )
         )
-        rows.append(("raw socket: PING", f"{raw['ping']:.1f} µs", "baseline of the two rows below"))
+        rows.append(("raw socket: PING", f"{raw['ping']:.1f} µs", "baseline of the three rows below"))
         rows.append(
             (
                 "raw socket: the decision's EVALSHA",
@@ -296,6 +298,14 @@ def bench_redis() -> list[tuple[str, str, str]]:
                 "raw socket: `return 1`, same keys + args",
                 f"{raw['empty']:.1f} µs",
                 f"{raw['empty'] / raw['ping']:.2f}x PING: the floor of any script",
+            )
+        )
+        rows.append(
+            (
+                "raw socket: `return 1`, one key + one arg",
+                f"{raw['bare']:.1f} µs",
+                f"{raw['bare'] / raw['ping']:.2f}x PING: the floor of any EVALSHA; the decision's "
+                f"logic in redis-server alone is {(raw['decision'] - raw['empty']) / raw['ping']:.2f}x PING",
             )
         )
         for threads in (1, 2, 4):
