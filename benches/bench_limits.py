@@ -11,7 +11,8 @@ Prints medians and ratios against baselines measured in the same run:
   PING (INFO commandstats), and, on a raw socket with the commands encoded
   ahead (no client work), the decision's own EVALSHA, the floor of any
   script (`return 1` with the same keys and arguments) and of any EVALSHA
-  (`return 1`, one key, one argument) vs PING.
+  (`return 1`, one key, one argument), and the layout tried instead (one key
+  per scope holding every window) vs PING.
 
 Run: `make build-release && .venv/bin/python benches/bench_limits.py`
 (needs `redis-server` on PATH; starts its own on a free loopback port).
@@ -22,6 +23,7 @@ from __future__ import annotations
 import os
 import socket
 import statistics
+import struct
 import sys
 import threading
 import time
@@ -219,6 +221,65 @@ def raw_latencies(
     return {name: statistics.median(values) for name, values in medians.items()}
 
 
+# The layout tried instead of one key per window: one key per scope holding every
+# window as (window id, count) doubles packed with Lua's struct, one GET and one SET
+# per decision; ARGV[1] packs the candidates (windows: slot, window id, limit). Only
+# timed here, on the raw socket, against the decision's script.
+ONE_KEY_SCRIPT = r"""
+local a = ARGV[1]
+local v = redis.call('GET', KEYS[1])
+local slots = {}
+if v then
+  for i = 0, #v / 16 - 1 do
+    local id, c = struct.unpack('<dd', v, i * 16 + 1)
+    slots[i + 1] = {id, c}
+  end
+end
+local ncand, pos = struct.unpack('<B', a, 1)
+local chosen = -2
+for c = 1, ncand do
+  local nwin
+  nwin, pos = struct.unpack('<B', a, pos)
+  local ok, wins = true, {}
+  for w = 1, nwin do
+    local slot, id, limit
+    slot, id, limit, pos = struct.unpack('<Bdd', a, pos)
+    local s = slots[slot]
+    local used = (s and s[1] == id) and s[2] or 0
+    if used >= limit then ok = false end
+    wins[w] = {slot, id, used}
+  end
+  if ok and chosen < 0 then
+    chosen = c
+    for _, w in ipairs(wins) do slots[w[1]] = {w[2], w[3] + 1} end
+  end
+end
+if chosen > 0 then
+  local out = {}
+  for i = 1, #slots do
+    out[i] = struct.pack('<dd', slots[i] and slots[i][1] or 0, slots[i] and slots[i][2] or 0)
+  end
+  redis.call('SET', KEYS[1], table.concat(out), 'EX', 172800)
+end
+return chosen
+"""
+
+
+def one_key_command(sha: str, now: float) -> bytes:
+    """ONE_KEY_SCRIPT's EVALSHA for CANDIDATES at ``now``, encoded once."""
+    lengths = {"minutely": 60, "hourly": 3600, "daily": 86400}
+    packed = [struct.pack("<B", len(CANDIDATES))]
+    slot = 0
+    for _, limits in CANDIDATES:
+        packed.append(struct.pack("<B", len(limits)))
+        for kind, limit in limits:
+            slot += 1
+            packed.append(struct.pack("<Bdd", slot, now // lengths[kind], limit))
+    arg = b"".join(packed)
+    parts = [b"EVALSHA", sha.encode(), b"1", b"framesieve:{ws/project}:windows", arg]
+    return b"*5\r\n" + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+
+
 def one_decision_command(port: int, limiter: fs.RedisLimiter) -> list[str]:
     """The EVALSHA one decision sends, as MONITOR shows it."""
     with RespClient(port) as monitor:
@@ -252,12 +313,14 @@ def bench_redis() -> list[tuple[str, str, str]]:
         decision = one_decision_command(server.port, limiter)
         with RespClient(server.port) as loader:
             empty_sha = str(loader.command("SCRIPT", "LOAD", "return 1"))
+            one_key_sha = str(loader.command("SCRIPT", "LOAD", ONE_KEY_SCRIPT))
         raw = raw_latencies(
             server.port,
             {
                 "decision": resp(*decision),
                 "empty": resp("EVALSHA", empty_sha, *decision[2:]),
                 "bare": resp("EVALSHA", empty_sha, "1", decision[3], "1"),
+                "one_key": one_key_command(one_key_sha, time.time()),
                 "ping": resp("PING"),
             },
         )
@@ -285,7 +348,7 @@ def bench_redis() -> list[tuple[str, str, str]]:
                 f"PING {server_us['ping']:.2f} µs (INFO commandstats)",
             )
         )
-        rows.append(("raw socket: PING", f"{raw['ping']:.1f} µs", "baseline of the three rows below"))
+        rows.append(("raw socket: PING", f"{raw['ping']:.1f} µs", "baseline of the four rows below"))
         rows.append(
             (
                 "raw socket: the decision's EVALSHA",
@@ -298,6 +361,13 @@ def bench_redis() -> list[tuple[str, str, str]]:
                 "raw socket: `return 1`, same keys + args",
                 f"{raw['empty']:.1f} µs",
                 f"{raw['empty'] / raw['ping']:.2f}x PING: the floor of any script",
+            )
+        )
+        rows.append(
+            (
+                "raw socket: one key per scope (GET + SET)",
+                f"{raw['one_key']:.1f} µs",
+                f"{raw['one_key'] / raw['ping']:.2f}x PING: every window in one struct-packed value",
             )
         )
         rows.append(
