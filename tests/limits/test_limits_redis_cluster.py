@@ -16,6 +16,8 @@ import pytest
 
 import framesieve as fs
 from support.cluster_nodes import RedisCluster, key_slot, scopes_on_distinct_masters
+from support.kept_frames import keep_and_give_back
+from support.redis_server import client_commands_during
 
 T0 = 1_700_000_040.0
 MINUTE = int(T0 // 60)
@@ -107,6 +109,19 @@ def test_a_seed_that_does_not_own_the_slot_is_followed(cluster: RedisCluster) ->
     assert limiter.counter_take("seeded-" + scope, "batch", 3)
     assert not limiter.counter_take("seeded-" + scope, "batch", 3)
     assert limiter.take("seeded-" + scope, [("a", [("minutely", 2)])], T0) == "a"
+
+
+def test_one_round_trip_per_kept_frame_and_give_back_on_every_master(cluster: RedisCluster) -> None:
+    # Credits + batch slot + shared near-duplicate hash in one EVALSHA to the slot's
+    # owner, counted by the servers themselves (commandstats of every node).
+    scopes = scopes_on_distinct_masters(cluster, 3)
+    limiter = fs.RedisLimiter(cluster.url, cluster=True, strict=True)
+    keep_and_give_back(limiter, scopes, round_=0)  # slots discovered, scripts loaded
+    decisions: list[int] = []
+    sent = client_commands_during(
+        cluster.nodes_alive(), lambda: decisions.append(keep_and_give_back(limiter, scopes, round_=1))
+    )
+    assert sent == {"evalsha": decisions[0]}
 
 
 def test_without_cluster_a_cluster_node_answers_moved_clearly(cluster: RedisCluster) -> None:

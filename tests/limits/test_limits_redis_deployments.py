@@ -16,7 +16,8 @@ from urllib.parse import quote
 import pytest
 
 import framesieve as fs
-from support.redis_server import RedisServer, make_tls_files
+from support.kept_frames import keep_and_give_back
+from support.redis_server import RedisServer, client_commands_during, make_tls_files
 
 T0 = 1_700_000_040.0
 ONE = [("a", [("minutely", 1_000)])]
@@ -118,6 +119,22 @@ def contended_grants(url: str, ca: str | None) -> int:
 # -- TLS -------------------------------------------------------------------------------
 
 
+def assert_one_round_trip_per_decision(server: RedisServer, limiter: fs.RedisLimiter) -> None:
+    """Kept frames (credits + batch slot + shared hash) and give-backs: one EVALSHA each,
+    counted by the server's own commandstats."""
+    keep_and_give_back(limiter, ["s0", "s1"], round_=0)  # connected, scripts loaded
+    decisions: list[int] = []
+    sent = client_commands_during(
+        [server], lambda: decisions.append(keep_and_give_back(limiter, ["s0", "s1"], 1))
+    )
+    assert sent == {"evalsha": decisions[0]}
+
+
+def test_tls_one_round_trip_per_kept_frame_and_give_back(tls_server: RedisServer, tls_files) -> None:
+    limiter = fs.RedisLimiter(tls_server.url, strict=True, tls_ca_cert=tls_files["ca"])
+    assert_one_round_trip_per_decision(tls_server, limiter)
+
+
 def test_tls_with_a_private_ca_shares_one_limit_exactly(tls_server: RedisServer, tls_files) -> None:
     limiter = fs.RedisLimiter(tls_server.url, strict=True, tls_ca_cert=tls_files["ca"])
     assert limiter.take("tls", ONE, T0) == "a"
@@ -176,6 +193,11 @@ def test_acl_user_with_a_percent_encoded_password_shares_one_limit_exactly(acl_s
     assert contended_grants(url, None) == 70
     with acl_server.client() as client:
         assert client.command("GET", f"framesieve:{{contended}}:a:minute:{int(T0 // 60)}") == "70"
+
+
+def test_acl_user_one_round_trip_per_kept_frame_and_give_back(acl_server: RedisServer) -> None:
+    limiter = fs.RedisLimiter(acl_url(acl_server, "bob", AT_PASSWORD), strict=True)
+    assert_one_round_trip_per_decision(acl_server, limiter)
 
 
 def test_acl_password_with_unencoded_at_signs_works_and_never_shows(acl_server: RedisServer) -> None:

@@ -286,6 +286,32 @@ class RedisServer:
         self._dir.cleanup()
 
 
+def client_commands_during(servers: list[RedisServer], call) -> dict[str, int]:
+    """The commands clients sent to `servers` (summed) while `call()` ran, by name, as
+    MONITOR shows them (the commands scripts run inside the server are left out: MONITOR
+    marks them `lua`). Every connection is opened before, so its AUTH is not counted."""
+    with contextlib.ExitStack() as stack:
+        monitors = [stack.enter_context(server.client()) for server in servers]
+        markers = [stack.enter_context(server.client()) for server in servers]
+        for monitor in monitors:
+            assert monitor.command("MONITOR") == "OK"
+        call()
+        sent: dict[str, int] = {}
+        for monitor, marker in zip(monitors, markers, strict=True):
+            marker.command("ECHO", "framesieve-end")
+            while True:
+                line = monitor.read_reply()
+                assert isinstance(line, str)
+                if '"ECHO" "framesieve-end"' in line:
+                    break
+                # `<time> [<db> <client address or lua>] "COMMAND" "arg" ...`
+                source, _, command = line.partition("] ")
+                if not source.endswith(" lua"):
+                    name = command.split(" ", 1)[0].strip('"').lower()
+                    sent[name] = sent.get(name, 0) + 1
+    return sent
+
+
 @contextlib.contextmanager
 def running_redis() -> Iterator[RedisServer]:
     """A started `RedisServer`, stopped on exit (for benchmarks and scripts)."""
