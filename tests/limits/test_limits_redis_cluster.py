@@ -113,7 +113,7 @@ def test_a_seed_that_does_not_own_the_slot_is_followed(cluster: RedisCluster) ->
 
 def test_one_round_trip_per_kept_frame_and_give_back_on_every_master(cluster: RedisCluster) -> None:
     # Credits + batch slot + shared near-duplicate hash in one EVALSHA to the slot's
-    # owner, counted by the servers themselves (commandstats of every node).
+    # owner, counted by the servers themselves (MONITOR on every node).
     scopes = scopes_on_distinct_masters(cluster, 3)
     limiter = fs.RedisLimiter(cluster.url, cluster=True, strict=True)
     keep_and_give_back(limiter, scopes, round_=0)  # slots discovered, scripts loaded

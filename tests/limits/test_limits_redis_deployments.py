@@ -121,7 +121,7 @@ def contended_grants(url: str, ca: str | None) -> int:
 
 def assert_one_round_trip_per_decision(server: RedisServer, limiter: fs.RedisLimiter) -> None:
     """Kept frames (credits + batch slot + shared hash) and give-backs: one EVALSHA each,
-    counted by the server's own commandstats."""
+    counted by the server's own MONITOR."""
     keep_and_give_back(limiter, ["s0", "s1"], round_=0)  # connected, scripts loaded
     decisions: list[int] = []
     sent = client_commands_during(

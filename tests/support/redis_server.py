@@ -101,18 +101,6 @@ class RespClient:
             return None if size < 0 else [self._read() for _ in range(size)]
         raise RuntimeError(f"unexpected RESP reply {line!r}")
 
-    def commandstats(self) -> dict[str, int]:
-        """Calls per command since the server started (or CONFIG RESETSTAT)."""
-        info = self.command("INFO", "commandstats")
-        assert isinstance(info, str)
-        calls: dict[str, int] = {}
-        for line in info.splitlines():
-            if line.startswith("cmdstat_"):
-                name, _, fields = line[len("cmdstat_") :].partition(":")
-                stats = dict(field.split("=", 1) for field in fields.split(","))
-                calls[name] = int(stats["calls"])
-        return calls
-
 
 def make_tls_files(folder: str) -> dict[str, str]:
     """A private CA and a server certificate it signed (for 127.0.0.1 and localhost),
