@@ -27,11 +27,20 @@ INSTALL_HINT = (
 )
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port that is free on 127.0.0.1 right now and that this process has not
+    handed out before: a cluster picks all its ports (client and bus) before any node
+    binds one, and the kernel may offer a port again until it is bound."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 class RespClient:
@@ -198,6 +207,10 @@ class RedisServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
+    def log_path(self) -> str:
+        return os.path.join(self._dir.name, "redis.log")
+
+    @property
     def url(self) -> str:
         scheme = "rediss" if self.tls else "redis"
         return f"{scheme}://127.0.0.1:{self.port}/0"
@@ -224,6 +237,9 @@ class RedisServer:
                 "no",
                 "--loglevel",
                 "warning",
+                # Redis logs its start-up errors (a port taken, a bad option) there, not to stderr.
+                "--logfile",
+                self.log_path,
                 *self.extra_args,
             ],
             stdout=subprocess.DEVNULL,
@@ -233,6 +249,11 @@ class RedisServer:
         while True:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                with (
+                    contextlib.suppress(OSError),
+                    open(self.log_path, encoding="utf-8", errors="replace") as log,
+                ):
+                    err += log.read()[-2000:]
                 raise RuntimeError(f"redis-server exited with {self.process.returncode}: {err}")
             try:
                 with self.client(timeout=0.5) as client:
