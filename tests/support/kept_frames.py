@@ -14,8 +14,9 @@ CREDITS = [("a", [("minutely", 1_000)]), ("b", [("daily", 1_000)])]
 DEDUP = (6, 60.0, 100)  # max_hamming, window_seconds, max_entries
 
 
-def keep_and_give_back(limiter: fs.RedisLimiter, scopes: list[str], round_: int) -> int:
-    """`FRAMES` kept frames per scope and one given back; returns the decisions made.
+def keep_and_give_back(limiter: fs.RedisLimiter, scopes: list[str], round_: int) -> None:
+    """`FRAMES` kept frames per scope, then one of them given back (`FRAMES + 1`
+    decisions a scope).
     Each `round_` uses its own batch and hashes (random 64-bit ones are ~32 bits apart,
     never near duplicates of each other)."""
     rng = random.Random(round_)
@@ -34,4 +35,3 @@ def keep_and_give_back(limiter: fs.RedisLimiter, scopes: list[str], round_: int)
             )
             assert admitted == ("a", None), (scope, admitted)
         limiter.release(scope, "a", T0, batch=f"batch-{round_}", frame_hash=hashes[-1], source="cam0")
-    return len(scopes) * (FRAMES + 1)
