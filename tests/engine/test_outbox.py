@@ -58,6 +58,17 @@ def test_failed_keeps_the_datapoint_and_the_reason(tmp_path):
         assert again.reserve_seq() > dp.seq
 
 
+def test_a_failure_with_no_record_keeps_its_number_across_a_restart(tmp_path):
+    # A frame that never became a record leaves only its reason file in failed/; the next
+    # process must not hand its number out again (its failure would overwrite this one).
+    box = Outbox(tmp_path)
+    seq = box.reserve_seq()
+    box.fail(seq, "undecodable", known={"image_name": "first"})
+    box.close()
+    with Outbox(tmp_path) as again:
+        assert again.reserve_seq() > seq
+
+
 def test_quota_refuses_new_and_keeps_old(tmp_path):
     one = len(datapoint(1).to_bytes())
     box = Outbox(tmp_path, quota_bytes=int(one * 2.5))

@@ -128,6 +128,53 @@ def test_a_full_disk_counts_dropped_outbox_full_gives_the_credit_back_and_leaves
     assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
 
 
+def test_frames_that_fail_in_two_runs_both_keep_their_reason(tmp_path):
+    # Run 1's frame never became a record (only its reason file is in failed/): run 2
+    # must not reuse its number and overwrite that reason with its own failure.
+    for run in (1, 2):
+        with fs.ActiveLearning(
+            fs.load_config(config()), fs.LocalDataset(tmp_path / "ds"), outbox=tmp_path / "ob", block=True
+        ) as al:
+            al.register(b"\xff\xd8 not a jpeg", detection(2), "object-detection", image_name=f"run-{run}")
+        assert al.stats()["failed"] == 1
+    names = [record["datapoint"]["image_name"] for record in failed_records(tmp_path / "ob")]
+    assert names == ["run-1", "run-2"]
+
+
+_UNRECORDABLE_CHILD = r"""
+import json, resource, signal, sys
+import framesieve as fs
+sys.path.insert(0, sys.argv[3])
+from support.engine_helpers import config, detection, frame
+
+al = fs.ActiveLearning(fs.load_config(config()), fs.LocalDataset(sys.argv[1]),
+                       outbox=sys.argv[2], block=True, workers=1)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (16, 16))  # not even a reason file fits
+al.register(b"\xff\xd8 not a jpeg", detection(2), "object-detection", image_name="cam-1")
+al.register(frame(seed=2), detection(2), "object-detection")
+al.close()
+print(json.dumps(al.stats()))
+"""
+
+
+def test_a_frame_whose_failure_cannot_be_recorded_is_counted_refused(tmp_path):
+    # The disk refuses the undecodable frame's reason file and the good frame's record:
+    # both refused and counted, neither counted failed with nothing in failed/.
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", _UNRECORDABLE_CHILD, str(tmp_path / "ds"), str(tmp_path / "ob"), tests_dir],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    stats = json.loads(out.stdout.strip().splitlines()[-1])
+    assert stats["dropped_outbox_full"] == 2 and stats["failed"] == 0, (stats, out.stderr[-2000:])
+    assert "could not record it either" in out.stderr
+    assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
+
+
 def test_register_racing_close_loses_nothing_and_never_drops_with_block(tmp_path):
     al = fs.ActiveLearning(
         fs.load_config(config()),

@@ -288,7 +288,7 @@ class ActiveLearning:
             self._storage.put(datapoint, job.ticket)
         except Exception as e:
             reason = redact(f"{type(e).__name__}: {e}")
-            log.error("framesieve: a kept frame could not be prepared or stored, kept in failed/: %s", reason)
+            log.error("framesieve: a kept frame could not be prepared or stored: %s", reason)
             self._storage.fail_unprepared(seq, job.ticket, reason, job.known(datapoint_id))
 
     # -- configuration ---------------------------------------------------------------------

@@ -66,7 +66,11 @@ class Outbox:
         for entry in self.path.glob("*.dp"):
             with contextlib.suppress(ValueError, OSError):
                 self._sizes[int(entry.stem)] = entry.stat().st_size
-        failed = [int(p.name.split(".")[0]) for p in self.failed_path.glob("*.dp") if p.name[0].isdigit()]
+        # Every number in failed/, the reason files of frames that never became a record
+        # included: a number used again would overwrite an earlier failure's reason.
+        failed = [
+            int(p.name.split(".")[0]) for p in self.failed_path.iterdir() if p.name.split(".")[0].isdigit()
+        ]
         self._next_seq = max([*self._sizes, *failed, 0]) + 1
         self._bytes = sum(self._sizes.values())
         self._closed = False

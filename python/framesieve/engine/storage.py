@@ -79,13 +79,24 @@ class Storage:
 
     def fail_unprepared(self, seq: int, ticket: Ticket, reason: str, known: dict[str, Any]) -> None:
         """A frame the workers could not turn into a datapoint: ``failed/`` with ``reason``
-        and what is ``known`` of it, counted ``failed``, its ticket released."""
+        and what is ``known`` of it, counted ``failed``, its ticket released. When the
+        disk refuses even the reason file, it is refused like a frame the outbox has no
+        room for: counted ``dropped_outbox_full`` (SPEC §6: nothing is counted ``failed``
+        without a record in ``failed/``)."""
         ticket.release()
-        self._counters.add("failed")
         try:
             self.outbox.fail(seq, reason, known)
-        except OSError as e:  # the disk refuses even the reason: say so where someone looks
-            log.error("framesieve: could not record a failed frame in %s: %s", self.outbox.failed_path, e)
+        except OSError as e:
+            self._counters.add("dropped_outbox_full")
+            self._counters.add("collected", n=-1)
+            log.error(
+                "framesieve: a kept frame was refused: it failed (%s) and %s could not record it either: %s",
+                reason,
+                self.outbox.failed_path,
+                e,
+            )
+            return
+        self._counters.add("failed")
 
     def _delivered(self, seq: int, datapoint: Datapoint, result: Delivery) -> None:
         ticket = self._tickets.pop(seq, None)  # None: recovered from an earlier process
