@@ -175,6 +175,53 @@ def test_a_frame_whose_failure_cannot_be_recorded_is_counted_refused(tmp_path):
     assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
 
 
+_INTERRUPTED_CLOSE_CHILD = r"""
+import atexit, json, os, signal, sys, threading
+from pathlib import Path
+import framesieve as fs
+sys.path.insert(0, sys.argv[3])
+from support.accounting import delivered_lines
+from support.engine_helpers import config, detection, frame
+
+al = None
+atexit.register(lambda: print(json.dumps(al.stats()), flush=True))  # runs after the engine's hook
+al = fs.ActiveLearning(fs.load_config(config()), fs.LocalDataset(sys.argv[1]), outbox=sys.argv[2],
+                       block=True, workers=1, max_backlog=60.0)
+frames = [frame(1080, 1920, seed=seed) for seed in range(30)]
+for image in frames:  # a second of work for one worker: most is still queued when close() starts
+    al.register(image, detection(2), "object-detection")
+threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C during close()
+try:
+    al.close()
+except KeyboardInterrupt:
+    on_disk = delivered_lines(Path(sys.argv[1])) + len(list(Path(sys.argv[2]).glob("*.dp")))
+    print("interrupted", on_disk, flush=True)  # frames written anywhere by then
+"""
+
+
+def test_a_close_interrupted_by_ctrl_c_still_writes_every_queued_frame_at_exit(tmp_path):
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _INTERRUPTED_CLOSE_CHILD,
+            str(tmp_path / "ds"),
+            str(tmp_path / "ob"),
+            tests_dir,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    lines = out.stdout.strip().splitlines()
+    interrupted, stats = lines[0].split(), json.loads(lines[-1])
+    assert interrupted[0] == "interrupted" and int(interrupted[1]) < 30, (lines, out.stderr[-2000:])
+    assert stats["collected"] == 30, stats
+    assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
+
+
 def test_register_racing_close_loses_nothing_and_never_drops_with_block(tmp_path):
     al = fs.ActiveLearning(
         fs.load_config(config()),

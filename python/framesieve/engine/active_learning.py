@@ -132,6 +132,7 @@ class ActiveLearning:
         self._channel_order = channel_order
         self._block = block
         self._closed = False
+        self._close_interrupted = False
         self._attached: list[Any] = []  # closed by close(): see attach()
         self._counters = Counters()
         self._see = self._counters.see
@@ -333,12 +334,19 @@ class ActiveLearning:
         """Writes every queued frame to the outbox, delivers what it can within
         ``timeout`` (default ``close_timeout``), and stops; the rest stays in the
         outbox for the next start. Idempotent."""
-        if self._closed:
+        if self._closed and not self._close_interrupted:
             return
-        self._closed = True
+        self._closed, self._close_interrupted = True, False
         atexit.unregister(self.close)
-        self._pool.close()
-        self.flush(self.close_timeout if timeout is None else timeout)
+        try:
+            self._pool.close()
+            self.flush(self.close_timeout if timeout is None else timeout)
+        except BaseException:
+            # Interrupted (a second Ctrl-C): frames still queued must reach the outbox,
+            # so the next close(), or the one at exit, goes on from here.
+            self._close_interrupted = True
+            atexit.register(self.close)
+            raise
         self._storage.close()
         for resource in self._attached:
             resource.close()
