@@ -51,7 +51,7 @@ from framesieve.engine.overload import parameter_hint
 from framesieve.engine.prepare import Job, prepare
 from framesieve.engine.stats import Counters
 from framesieve.engine.storage import Storage
-from framesieve.engine.workers import PoolClosed, WorkerPool, default_workers
+from framesieve.engine.workers import WorkerPool, default_workers
 from framesieve.errors import FramesieveError, InvalidTypeError
 from framesieve.image import check_array, check_image
 from framesieve.sampling import Plan, build_plan
@@ -242,7 +242,8 @@ class ActiveLearning:
             return
         try:
             room = self._pool.reserve(self._block if block is None else block)
-        except PoolClosed:  # close() began meanwhile: refused with the exception, not counted
+        except BaseException:  # PoolClosed (close() began meanwhile), or Ctrl-C while waiting
+            # with block=True: refused with the exception, its credit back, not counted
             ticket.release()
             self._counters.add("matched", n=-1)
             raise
@@ -264,8 +265,10 @@ class ActiveLearning:
         )
         # Remembered before the workers can settle or release it: a collected frame's
         # hash stays remembered whatever its delivery.
-        self._admission.remember(ticket)
-        self._pool.submit(job)
+        try:
+            self._admission.remember(ticket)
+        finally:  # the place is taken: the job must reach the workers whatever happens
+            self._pool.submit(job)
 
     def _overloaded(self, block: bool | None) -> None:
         self._counters.add("dropped_overload")

@@ -168,7 +168,8 @@ class Admission:
         """A ticket for a frame ``matched`` strategies kept, or ``None`` (counted) when its
         ``embedding`` is not novel or it is a near-duplicate (among the frames of the same
         ``source``), its batch is full, or no matching strategy has credit. A bad
-        ``embedding`` raises before anything is counted."""
+        ``embedding``, or a strict limiter that cannot reach Redis, raises and leaves
+        nothing counted."""
         count = self._counters.add
         novelty = self.diversity
         novel = True
@@ -199,30 +200,34 @@ class Admission:
                 return None
         shared = frame_hash is not None and self._dedup_shared
         max_batch = plan.max_batch_images
-        if max_batch is not None:
-            self._maybe_sync(batch)
-        candidates = plan.candidates(matched)
-        if candidates is None and max_batch is None and not shared:
-            strategy, refused = matched[0], None  # nothing to check or take: no limiter call
-        else:
-            # One call decides the shared near-duplicate check, batch room and credit
-            # together, all or nothing: with Redis that is one script, one round trip.
-            extra: dict[str, Any] = {}
-            if shared:
-                assert dedup is not None
-                extra = {
-                    "frame_hash": frame_hash,
-                    "dedup": (dedup.max_hamming, dedup.window_seconds, dedup.max_entries),
-                    "source": source,
-                }
-            strategy, refused = self.limiter.admit(
-                self.scope,
-                candidates if candidates is not None else [(matched[0], [])],
-                now,
-                batch=batch if max_batch is not None else None,
-                max_batch=max_batch,
-                **extra,
-            )
+        try:
+            if max_batch is not None:
+                self._maybe_sync(batch)
+            candidates = plan.candidates(matched)
+            if candidates is None and max_batch is None and not shared:
+                strategy, refused = matched[0], None  # nothing to check or take: no limiter call
+            else:
+                # One call decides the shared near-duplicate check, batch room and credit
+                # together, all or nothing: with Redis that is one script, one round trip.
+                extra: dict[str, Any] = {}
+                if shared:
+                    assert dedup is not None
+                    extra = {
+                        "frame_hash": frame_hash,
+                        "dedup": (dedup.max_hamming, dedup.window_seconds, dedup.max_entries),
+                        "source": source,
+                    }
+                strategy, refused = self.limiter.admit(
+                    self.scope,
+                    candidates if candidates is not None else [(matched[0], [])],
+                    now,
+                    batch=batch if max_batch is not None else None,
+                    max_batch=max_batch,
+                    **extra,
+                )
+        except BaseException:  # a strict limiter that cannot reach Redis: the frame is not counted
+            count("matched", n=-1)
+            raise
         if strategy is None:
             if refused == "near_duplicate":
                 self._counters.add_by_source("near_duplicates", source)
