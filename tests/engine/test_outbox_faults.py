@@ -222,6 +222,43 @@ def test_a_close_interrupted_by_ctrl_c_still_writes_every_queued_frame_at_exit(t
     assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
 
 
+class _RecordsStayAfterDelivery(fs.LocalDataset):
+    """A real local dataset; once it has a datapoint, that record's state path in the
+    outbox becomes a directory, so removing the delivered record fails (EISDIR)."""
+
+    def __init__(self, path: Path, outbox: Path) -> None:
+        super().__init__(path)
+        self.outbox = outbox
+
+    def deliver(self, datapoint, progress, save_progress):
+        result = super().deliver(datapoint, progress, save_progress)
+        (record,) = [p for p in self.outbox.glob("*.dp") if int(p.stem) == datapoint.seq]
+        record.with_suffix(".state").mkdir()
+        return result
+
+
+def test_a_delivered_frame_whose_record_cannot_be_removed_stays_delivered(tmp_path, caplog):
+    # Not failed, and its credit kept: giving it back would let one frame over the limit.
+    strategy = {
+        "name": "all",
+        "type": "random",
+        "traffic_percentage": 1.0,
+        "limits": [{"type": "minutely", "value": 2}],
+    }
+    destination = _RecordsStayAfterDelivery(tmp_path / "ds", tmp_path / "ob")
+    with fs.ActiveLearning(
+        fs.load_config(config([strategy])), destination, outbox=tmp_path / "ob", block=True
+    ) as al:
+        for seed in range(2):
+            al.register(frame(seed=seed), detection(2), "object-detection", timestamp=1_700_000_000.0)
+        assert al.flush(30)
+        al.register(frame(seed=2), detection(2), "object-detection", timestamp=1_700_000_000.0)
+    stats = al.stats()
+    assert (stats["delivered"], stats["failed"], stats["limited"]) == (2, 0, 1), stats
+    assert delivered_lines(tmp_path / "ds") == 2 and failed_records(tmp_path / "ob") == []
+    assert sum("delivered but its outbox record stays" in r.getMessage() for r in caplog.records) == 2
+
+
 def test_register_racing_close_loses_nothing_and_never_drops_with_block(tmp_path):
     al = fs.ActiveLearning(
         fs.load_config(config()),

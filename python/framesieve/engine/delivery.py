@@ -180,7 +180,12 @@ class Deliverer:
             self._on_failed(seq, datapoint, reason)
             self._finish(seq)
             return
-        self.outbox.remove(seq)
+        try:
+            self.outbox.remove(seq)
+        except OSError as e:
+            # Delivered all the same: counted so, its credit kept. The record stays, and the
+            # next start sends it again, which the destination answers as a duplicate.
+            log.error("framesieve: datapoint %d was delivered but its outbox record stays: %s", seq, e)
         self._on_delivered(seq, datapoint, result)
         self._finish(seq, success=True)
 
