@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import framesieve as fs
 from framesieve.destinations.datapoint import Datapoint
 from framesieve.engine.outbox import Outbox
 from support.accounting import assert_accounted, delivered_lines, failed_records
-from support.engine_helpers import config, datapoint, detection, frame
+from support.engine_helpers import config, datapoint, detection, frame, run_engine_child
 
 
 def _record(dp: Datapoint, **header_changes) -> bytes:
@@ -112,19 +110,12 @@ print(json.dumps(al.stats()))
 
 
 def test_a_full_disk_counts_dropped_outbox_full_gives_the_credit_back_and_leaves_no_partial_file(tmp_path):
-    tests_dir = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run(
-        [sys.executable, "-c", _FULL_DISK_CHILD, str(tmp_path / "ds"), str(tmp_path / "ob"), tests_dir],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    stats = json.loads(out.stdout.strip().splitlines()[-1])
-    assert stats["dropped_outbox_full"] == 5, (stats, out.stderr[-2000:])
+    lines, stderr = run_engine_child(_FULL_DISK_CHILD, tmp_path)
+    stats = json.loads(lines[-1])
+    assert stats["dropped_outbox_full"] == 5, (stats, stderr[-2000:])
     # 15 takes against a limit of 12: the 5 refused gave their credit back, so all 10 went
     assert stats["delivered"] == 10 and stats["limited"] == 0 and stats["failed"] == 0
-    assert "outbox is full" in out.stderr
+    assert "outbox is full" in stderr
     assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
 
 
@@ -161,17 +152,10 @@ print(json.dumps(al.stats()))
 def test_a_frame_whose_failure_cannot_be_recorded_is_counted_refused(tmp_path):
     # The disk refuses the undecodable frame's reason file and the good frame's record:
     # both refused and counted, neither counted failed with nothing in failed/.
-    tests_dir = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run(
-        [sys.executable, "-c", _UNRECORDABLE_CHILD, str(tmp_path / "ds"), str(tmp_path / "ob"), tests_dir],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    stats = json.loads(out.stdout.strip().splitlines()[-1])
-    assert stats["dropped_outbox_full"] == 2 and stats["failed"] == 0, (stats, out.stderr[-2000:])
-    assert "could not record it either" in out.stderr
+    lines, stderr = run_engine_child(_UNRECORDABLE_CHILD, tmp_path)
+    stats = json.loads(lines[-1])
+    assert stats["dropped_outbox_full"] == 2 and stats["failed"] == 0, (stats, stderr[-2000:])
+    assert "could not record it either" in stderr
     assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
 
 
@@ -200,24 +184,9 @@ except KeyboardInterrupt:
 
 
 def test_a_close_interrupted_by_ctrl_c_still_writes_every_queued_frame_at_exit(tmp_path):
-    tests_dir = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _INTERRUPTED_CLOSE_CHILD,
-            str(tmp_path / "ds"),
-            str(tmp_path / "ob"),
-            tests_dir,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    lines = out.stdout.strip().splitlines()
+    lines, stderr = run_engine_child(_INTERRUPTED_CLOSE_CHILD, tmp_path, timeout=300)
     interrupted, stats = lines[0].split(), json.loads(lines[-1])
-    assert interrupted[0] == "interrupted" and int(interrupted[1]) < 30, (lines, out.stderr[-2000:])
+    assert interrupted[0] == "interrupted" and int(interrupted[1]) < 30, (lines, stderr[-2000:])
     assert stats["collected"] == 30, stats
     assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")
 

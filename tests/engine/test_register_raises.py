@@ -5,15 +5,12 @@ back. Both causes are real: a strict limiter whose redis-server was stopped, and
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 import framesieve as fs
 from support.accounting import assert_accounted
-from support.engine_helpers import config, detection, frame
+from support.engine_helpers import config, detection, frame, run_engine_child
 from support.redis_server import RedisServer
 
 LIMITED = config(
@@ -47,7 +44,7 @@ _BLOCKED_CHILD = r"""
 import json, os, signal, sys, threading
 import framesieve as fs
 sys.path.insert(0, sys.argv[3])
-from support.engine_helpers import config, detection, frame
+from support.engine_helpers import config, detection, frame, run_engine_child
 
 strategy = {"name": "keep", "type": "random", "traffic_percentage": 1.0,
             "limits": [{"type": "minutely", "value": 3}]}
@@ -71,16 +68,8 @@ print(json.dumps(al.stats()), flush=True)
 
 
 def test_ctrl_c_while_waiting_for_room_gives_the_credit_back_and_counts_nothing(tmp_path):
-    tests_dir = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run(
-        [sys.executable, "-c", _BLOCKED_CHILD, str(tmp_path / "ds"), str(tmp_path / "ob"), tests_dir],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    lines = out.stdout.strip().splitlines()
-    assert lines[0] == "interrupted", (lines, out.stderr[-2000:])
+    lines, stderr = run_engine_child(_BLOCKED_CHILD, tmp_path, timeout=300)
+    assert lines[0] == "interrupted", (lines, stderr[-2000:])
     stats = json.loads(lines[-1])
     assert stats["matched"] == 3 and stats["delivered"] == 3 and stats["limited"] == 0, stats
     assert_accounted(stats, tmp_path / "ob", tmp_path / "ds")

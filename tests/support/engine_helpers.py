@@ -1,8 +1,11 @@
-"""Helpers shared by the engine tests: frames, JPEGs, datapoints, configs."""
+"""Helpers shared by the engine tests: frames, JPEGs, datapoints, configs, child processes."""
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,3 +72,17 @@ def detection(n: int = 2, width: int = 64, height: int = 48, confidence: float =
         for i in range(n)
     ]
     return {"image": {"width": width, "height": height}, "predictions": preds}
+
+
+def run_engine_child(script: str, tmp_path: Path, timeout: float = 120) -> tuple[list[str], str]:
+    """Runs ``script`` (``python -c``) with argv ``dataset outbox tests_dir`` (``tmp_path/ds``,
+    ``tmp_path/ob``, the folder holding ``support``); its stdout lines and stderr."""
+    tests_dir = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "ds"), str(tmp_path / "ob"), tests_dir],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return out.stdout.strip().splitlines(), out.stderr
